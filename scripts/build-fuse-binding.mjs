@@ -1,0 +1,1 @@
+console.log("fuse binding build: placeholder until patch lands")
