@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { DEFAULT_FUSE_OPTIONS, type FuseMountOptions } from '../fuse/fuse-mount.ts'
+
+const common = {
+  /** Refuse every change with EROFS. Default: what the backend declares. */
+  readOnly: z.boolean().optional(),
+  /** Milliseconds a stat or listing is served from the VFS cache. Default: 0 for local. */
+  cacheTtlMs: z.number().int().nonnegative().optional(),
+}
+
+const localMount = z.strictObject({
+  type: z.literal('local'),
+  /** The directory shown at the mount point. */
+  root: z.string().min(1),
+  ...common,
+})
+
+const mountSpec = z.discriminatedUnion('type', [localMount])
+export type MountSpec = z.infer<typeof mountSpec>
+
+const fuseSection = z
+  .strictObject({
+    allowOther: z.boolean(),
+    attrTimeout: z.number().nonnegative(),
+    entryTimeout: z.number().nonnegative(),
+    maxWrite: z.number().int().min(4096).max(1 << 20),
+    opTimeoutMs: z.number().int().positive(),
+    syncTimeoutMs: z.number().int().positive(),
+  })
+  .partial()
+
+const mountPoint = z.string().regex(/^\/[^\0]+$/, 'an absolute path such as /local')
+
+const configSchema = z.strictObject({
+  /** Mounts keyed by where they appear, e.g. /local. */
+  mounts: z.record(mountPoint, mountSpec).optional(),
+  fuse: fuseSection.optional(),
+  /** Journal, staging, control socket; --state-dir overrides it. */
+  stateDir: z.string().min(1).optional(),
+})
+
+export interface Config {
+  mounts: Record<string, MountSpec>
+  fuse: FuseMountOptions
+  stateDir: string
+}
+
+/** A bad config file: the message is one line naming the file, the key and what was expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export function defaultStateDir(): string {
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share')
+  return join(base, 'ipfs-vfs')
+}
+
+/** The embedded default: /local over a folder in the state directory. */
+export function defaultMounts(stateDir: string): Record<string, MountSpec> {
+  return { '/local': { type: 'local', root: join(stateDir, 'local') } }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.map(String).join('.') || '(top level)'
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${key === '(top level)' ? '' : `${key}.`}${issue.keys.join(', ')}: unknown key`
+    case 'invalid_union':
+      return `${key}: expected one of ${'options' in issue && Array.isArray(issue.options) ? issue.options.join(', ') : 'the documented values'}`
+    default:
+      return `${key}: ${issue.message.replace(/^Invalid input: /, '')}`
+  }
+}
+
+/** Parses and validates a config; `source` names the file in errors. */
+export function parseConfig(text: string, source: string, overrides: { stateDir?: string } = {}): Config {
+  let raw: unknown
+  try {
+    raw = parseYaml(text) ?? {}
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`)
+  }
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]
+    throw new ConfigError(`${source}: ${first ? describeIssue(first) : 'invalid'}`)
+  }
+  const stateDir = resolve(overrides.stateDir ?? parsed.data.stateDir ?? defaultStateDir())
+  const mounts = parsed.data.mounts ?? defaultMounts(stateDir)
+  return Object.freeze({ mounts, fuse: Object.freeze({ ...DEFAULT_FUSE_OPTIONS, ...parsed.data.fuse }), stateDir })
+}
+
+export async function loadConfig(file: string | undefined, overrides: { stateDir?: string } = {}): Promise<Config> {
+  if (!file) return parseConfig('', '(defaults)', overrides)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`)
+  }
+  return parseConfig(text, file, overrides)
+}

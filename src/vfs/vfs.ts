@@ -1,0 +1,398 @@
+import { constants } from 'node:fs'
+import type { Backend, CallOptions, Capabilities, DirEntry, Stat, StatFs, XattrFlags } from './backend.ts'
+import { S_IFDIR, isDir, nowNs } from './backend.ts'
+import { AttrCache } from './attr-cache.ts'
+import { VfsError, toVfsError } from './errors.ts'
+import { FileOps } from './file-ops.ts'
+import { InodeMap } from './inodes.ts'
+import { type Mount, type MountOptions, MountTable } from './mount-table.ts'
+import { ObjectNodes, stagedStat } from './open-files.ts'
+import { basename, dirname, isWithin, normalizePath } from './paths.ts'
+
+export interface Caller {
+  uid: number
+  gid: number
+  pid?: number
+}
+
+export interface OpOptions extends CallOptions {
+  /** Who asked (FUSE's caller); new entries are given to them. */
+  caller?: Caller
+}
+
+/** A time to set: nanoseconds since the epoch, now, or leave as it is (utimensat's UTIME_OMIT). */
+export type TimeSpec = bigint | 'now' | 'omit'
+
+export interface VfsStat extends Stat {
+  ino: number
+}
+
+export interface VfsOptions {
+  /** Folder for staged copies of whole-object files (inside the state directory). */
+  stagingDir: string
+}
+
+type MountTarget = { mount: Mount; rel: string; path: string }
+
+/**
+ * The unified filesystem: a mount table of backends behind POSIX-named async operations on
+ * absolute VFS paths. FUSE, the CLI and MCP all call this one object; it knows mounts, not FUSE.
+ */
+export class Vfs {
+  readonly mounts = new MountTable()
+  readonly cache = new AttrCache()
+  readonly inodes = new InodeMap()
+  readonly nodes: ObjectNodes
+  readonly files: FileOps
+  readonly #startedNs = nowNs()
+  readonly #uid = process.getuid?.() ?? 0
+  readonly #gid = process.getgid?.() ?? 0
+
+  constructor(options: VfsOptions) {
+    this.nodes = new ObjectNodes(options.stagingDir)
+    this.files = new FileOps(this, this.nodes)
+  }
+
+  addMount(point: string, backend: Backend, options?: MountOptions, info?: Record<string, unknown>): Mount {
+    const mount = this.mounts.add(point, backend, options, info)
+    this.cache.invalidateTree('/')
+    return mount
+  }
+
+  /** Removes a mount; refuses with EBUSY while it has open handles or unfinished uploads. */
+  async removeMount(point: string, { force = false } = {}): Promise<void> {
+    const p = normalizePath(point, 'unmount')
+    const mount = this.mounts.get(p)
+    if (!mount) throw new VfsError('ENOENT', 'unmount', p)
+    const busy = this.nodes.all().filter((n) => n.mount === mount && (n.refs > 0 || n.staged?.dirty))
+    if (busy.length > 0 && !force) throw new VfsError('EBUSY', 'unmount', p, { message: `EBUSY: unmount ${p}: ${busy.length} file(s) open or not yet uploaded` })
+    this.mounts.remove(p)
+    this.cache.invalidateTree('/')
+    await mount.backend.close?.()
+  }
+
+  /** Uploads every staged change, then closes every backend (clean shutdown). */
+  async close(): Promise<void> {
+    await this.files.flushAll()
+    for (const mount of this.mounts.list()) await mount.backend.close?.()
+  }
+
+  // --- resolution -------------------------------------------------------------------------
+
+  resolve(path: string, op: string): ReturnType<MountTable['resolve']> {
+    return this.mounts.resolve(normalizePath(path, op), op)
+  }
+
+  /** The mount and mount-relative path of an existing or new entry that `op` will change. */
+  writable(path: string, op: string): MountTarget {
+    const r = this.resolve(path, op)
+    if (r.kind === 'synthetic' || r.mount.readOnly) throw new VfsError('EROFS', op, r.path)
+    return r
+  }
+
+  require<K extends keyof Capabilities>(t: MountTarget, cap: K, op: string, errno: VfsError['code']): void {
+    if (!t.mount.backend.capabilities[cap]) throw new VfsError(errno, op, t.path)
+  }
+
+  // --- attributes --------------------------------------------------------------------------
+
+  async stat(path: string, opts?: OpOptions): Promise<VfsStat> {
+    const r = this.resolve(path, 'stat')
+    if (r.kind === 'synthetic') return this.#syntheticStat(r.path, r.children.length)
+    return this.statIn(r.mount, r.rel, r.path, opts)
+  }
+
+  async statIn(mount: Mount, rel: string, path: string, opts?: CallOptions): Promise<VfsStat> {
+    const node = this.nodes.get(mount, rel)
+    if (node?.staged) {
+      const base = node.staged.isNew ? undefined : await this.#backendStat(mount, rel, path, opts).catch(() => undefined)
+      return this.#withIno(mount, rel, stagedStat(node.staged, base))
+    }
+    return this.#withIno(mount, rel, await this.#backendStat(mount, rel, path, opts))
+  }
+
+  async #backendStat(mount: Mount, rel: string, path: string, opts?: CallOptions): Promise<Stat> {
+    const cached = this.cache.getStat(path)
+    if (cached) return cached
+    const stat = await call(() => mount.backend.stat(rel, opts), 'stat', path)
+    this.cache.setStat(path, stat, mount.cacheTtlMs)
+    return stat
+  }
+
+  #withIno(mount: Mount, rel: string, stat: Stat): VfsStat {
+    return { ...stat, ino: this.inodes.forMount(mount.id, rel, stat.ino), blocks: stat.blocks ?? Math.ceil(stat.size / 512) }
+  }
+
+  #syntheticStat(path: string, children: number): VfsStat {
+    const t = this.#startedNs
+    return { mode: S_IFDIR | 0o555, size: 4096, uid: this.#uid, gid: this.#gid, nlink: 2 + children, ino: this.inodes.synthetic(path), atimeNs: t, mtimeNs: t, ctimeNs: t, blocks: 8 }
+  }
+
+  async readdir(path: string, opts?: OpOptions): Promise<DirEntry[]> {
+    const r = this.resolve(path, 'readdir')
+    if (r.kind === 'synthetic') return r.children.map((name) => ({ name, type: 'dir' as const }))
+    const { mount, rel } = r
+    let entries = this.cache.getList(r.path)
+    if (!entries) {
+      entries = await call(() => mount.backend.list(rel, opts), 'readdir', r.path)
+      this.cache.setList(r.path, entries, mount.cacheTtlMs)
+    }
+    const extra = this.nodes.newChildren(mount, rel).filter((n) => !entries.some((e) => e.name === basename(n.rel)))
+    if (extra.length === 0) return entries
+    return [...entries, ...extra.map((n) => ({ name: basename(n.rel), type: 'file' as const }))]
+  }
+
+  async statfs(path: string, opts?: OpOptions): Promise<StatFs> {
+    const r = this.resolve(path, 'statfs')
+    const backend = r.kind === 'mount' ? r.mount.backend : undefined
+    if (backend?.statfs) return call(() => backend.statfs?.(r.kind === 'mount' ? r.rel : '/', opts) as Promise<StatFs>, 'statfs', r.path)
+    // Object stores have no capacity to report: answer "plenty", as s3fs and rclone do.
+    const big = 2 ** 40
+    return { bsize: 4096, frsize: 4096, blocks: big, bfree: big, bavail: big, files: 2 ** 32, ffree: 2 ** 32, favail: 2 ** 32, namemax: 255 }
+  }
+
+  // --- namespace changes ---------------------------------------------------------------------
+
+  async mkdir(path: string, mode: number, opts?: OpOptions): Promise<void> {
+    const r = this.resolve(path, 'mkdir')
+    if (r.kind === 'synthetic' || (r.kind === 'mount' && r.rel === '/')) throw new VfsError('EEXIST', 'mkdir', r.path)
+    const t = this.writable(path, 'mkdir')
+    await call(() => t.mount.backend.mkdir(t.rel, mode & 0o7777, opts), 'mkdir', t.path)
+    this.changed(t)
+    await this.adopt(t, opts)
+  }
+
+  async rmdir(path: string, opts?: OpOptions): Promise<void> {
+    const t = this.#changeable(path, 'rmdir')
+    await call(() => t.mount.backend.rmdir(t.rel, opts), 'rmdir', t.path)
+    this.changed(t)
+    this.inodes.forget(t.mount.id, t.rel)
+  }
+
+  async unlink(path: string, opts?: OpOptions): Promise<void> {
+    const t = this.#changeable(path, 'unlink')
+    const node = this.nodes.remove(t.mount, t.rel)
+    if (node?.staged?.isNew) {
+      this.changed(t)
+      return
+    }
+    await call(() => t.mount.backend.unlink(t.rel, opts), 'unlink', t.path)
+    this.changed(t)
+    this.inodes.forget(t.mount.id, t.rel)
+  }
+
+  async rename(from: string, to: string, opts?: OpOptions): Promise<void> {
+    const src = this.#changeable(from, 'rename')
+    const dst = this.#changeable(to, 'rename')
+    if (src.mount !== dst.mount) throw new VfsError('EXDEV', 'rename', src.path, { message: `EXDEV: rename ${src.path} -> ${dst.path}: different mounts` })
+    if (src.rel === dst.rel) return
+    if (isWithin(dst.rel, src.rel)) throw new VfsError('EINVAL', 'rename', src.path, { message: `EINVAL: rename ${src.path} into itself` })
+    const backend = src.mount.backend
+    if (backend.capabilities.rename === 'none' || !backend.rename) throw new VfsError('EXDEV', 'rename', src.path)
+    // A file still staged is uploaded first, so the store renames real bytes; a never-uploaded
+    // file has nothing in the store to rename and only moves here.
+    const node = this.nodes.get(src.mount, src.rel)
+    if (node?.staged?.isNew && !node.gone) {
+      await this.#replaceForRename(dst, opts)
+      this.nodes.rename(src.mount, src.rel, dst.rel)
+    } else {
+      await this.files.flushTree(src.mount, src.rel, opts)
+      await call(() => backend.rename?.(src.rel, dst.rel, opts) as Promise<void>, 'rename', src.path)
+      this.nodes.rename(src.mount, src.rel, dst.rel)
+    }
+    this.inodes.rename(src.mount.id, src.rel, dst.rel)
+    this.cache.invalidateTree(src.path)
+    this.cache.invalidateTree(dst.path)
+    this.changed(src)
+    this.changed(dst)
+  }
+
+  /** rename(2) of a never-uploaded file onto an existing path replaces it: remove it from the store. */
+  async #replaceForRename(dst: MountTarget, opts?: OpOptions): Promise<void> {
+    const existing = await this.statIn(dst.mount, dst.rel, dst.path, opts).catch(() => undefined)
+    if (!existing) return
+    if (isDir(existing.mode)) throw new VfsError('EISDIR', 'rename', dst.path)
+    await this.unlink(dst.path, opts)
+  }
+
+  async symlink(target: string, path: string, opts?: OpOptions): Promise<void> {
+    const t = this.#creatable(path, 'symlink')
+    this.require(t, 'symlinks', 'symlink', 'EPERM')
+    await call(() => t.mount.backend.symlink?.(target, t.rel, opts) as Promise<void>, 'symlink', t.path)
+    this.changed(t)
+    await this.adopt(t, opts)
+  }
+
+  async readlink(path: string, opts?: OpOptions): Promise<string> {
+    const r = this.resolve(path, 'readlink')
+    if (r.kind === 'synthetic' || !r.mount.backend.readlink) throw new VfsError('EINVAL', 'readlink', r.path)
+    const { mount, rel } = r
+    return call(() => mount.backend.readlink?.(rel, opts) as Promise<string>, 'readlink', r.path)
+  }
+
+  async link(existing: string, path: string, opts?: OpOptions): Promise<void> {
+    const src = this.#changeable(existing, 'link')
+    const dst = this.#creatable(path, 'link')
+    if (src.mount !== dst.mount) throw new VfsError('EXDEV', 'link', dst.path)
+    this.require(dst, 'hardLinks', 'link', 'EPERM')
+    await call(() => dst.mount.backend.link?.(src.rel, dst.rel, opts) as Promise<void>, 'link', dst.path)
+    // Both names now share one inode whose nlink and ctime changed: forget every cached stat.
+    this.cache.invalidateTree(src.mount.point)
+  }
+
+  async chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
+    const t = this.#changeable(path, 'chmod')
+    if (await this.files.setStagedMeta(t.mount, t.rel, { mode: mode & 0o7777 })) return this.changed(t)
+    this.require(t, 'chmod', 'chmod', 'ENOTSUP')
+    await call(() => t.mount.backend.chmod?.(t.rel, mode & 0o7777, opts) as Promise<void>, 'chmod', t.path)
+    this.changed(t)
+  }
+
+  async chown(path: string, uid: number, gid: number, opts?: OpOptions): Promise<void> {
+    const t = this.#changeable(path, 'chown')
+    const current = await this.statIn(t.mount, t.rel, t.path, opts)
+    // chown(2) with -1 keeps that id; FUSE hands us (uint32)-1.
+    const u = uid === -1 || uid === 0xffffffff ? current.uid : uid
+    const g = gid === -1 || gid === 0xffffffff ? current.gid : gid
+    if (await this.files.setStagedMeta(t.mount, t.rel, { uid: u, gid: g })) return this.changed(t)
+    this.require(t, 'chown', 'chown', 'ENOTSUP')
+    await call(() => t.mount.backend.chown?.(t.rel, u, g, opts) as Promise<void>, 'chown', t.path)
+    this.changed(t)
+  }
+
+  async utimens(path: string, atime: TimeSpec, mtime: TimeSpec, opts?: OpOptions): Promise<void> {
+    const t = this.#changeable(path, 'utimens')
+    const now = nowNs()
+    const atimeNs = atime === 'omit' ? undefined : atime === 'now' ? now : atime
+    const mtimeNs = mtime === 'omit' ? undefined : mtime === 'now' ? now : mtime
+    if (await this.files.setStagedMeta(t.mount, t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) })) return this.changed(t)
+    this.require(t, 'utimens', 'utimens', 'ENOTSUP')
+    await call(() => t.mount.backend.utimens?.(t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) }, opts) as Promise<void>, 'utimens', t.path)
+    this.changed(t)
+  }
+
+  async truncate(path: string, size: number, opts?: OpOptions): Promise<void> {
+    if (size < 0) throw new VfsError('EINVAL', 'truncate', path)
+    const t = this.#changeable(path, 'truncate')
+    await this.files.truncatePath(t, size, opts)
+    this.changed(t)
+  }
+
+  // --- extended attributes -------------------------------------------------------------------
+
+  async getxattr(path: string, name: string, opts?: OpOptions): Promise<Buffer> {
+    const t = this.#xattrTarget(path, 'getxattr')
+    return call(() => t.mount.backend.getxattr?.(t.rel, name, opts) as Promise<Buffer>, 'getxattr', t.path)
+  }
+
+  async listxattr(path: string, opts?: OpOptions): Promise<string[]> {
+    const r = this.resolve(path, 'listxattr')
+    if (r.kind === 'synthetic' || !r.mount.backend.capabilities.xattrs || !r.mount.backend.listxattr) return []
+    const { mount, rel } = r
+    return call(() => mount.backend.listxattr?.(rel, opts) as Promise<string[]>, 'listxattr', r.path)
+  }
+
+  async setxattr(path: string, name: string, value: Buffer, flags: XattrFlags, opts?: OpOptions): Promise<void> {
+    const t = this.#changeable(path, 'setxattr')
+    this.require(t, 'xattrs', 'setxattr', 'ENOTSUP')
+    await call(() => t.mount.backend.setxattr?.(t.rel, name, value, flags, opts) as Promise<void>, 'setxattr', t.path)
+    this.changed(t)
+  }
+
+  async removexattr(path: string, name: string, opts?: OpOptions): Promise<void> {
+    const t = this.#changeable(path, 'removexattr')
+    this.require(t, 'xattrs', 'removexattr', 'ENOTSUP')
+    await call(() => t.mount.backend.removexattr?.(t.rel, name, opts) as Promise<void>, 'removexattr', t.path)
+    this.changed(t)
+  }
+
+  #xattrTarget(path: string, op: string): MountTarget {
+    const r = this.resolve(path, op)
+    // No attribute exists where the store keeps none: ENODATA, as on a filesystem without them.
+    if (r.kind === 'synthetic' || !r.mount.backend.capabilities.xattrs || !r.mount.backend.getxattr) throw new VfsError('ENODATA', op, r.path)
+    return r
+  }
+
+  // --- files (delegated) ---------------------------------------------------------------------
+
+  open(path: string, flags: number, opts?: OpOptions): Promise<number> {
+    return this.files.open(path, flags, undefined, opts)
+  }
+
+  create(path: string, mode: number, flags: number, opts?: OpOptions): Promise<number> {
+    return this.files.open(path, flags | constants.O_CREAT, mode, opts)
+  }
+
+  read(fh: number, buffer: Uint8Array, position: number, opts?: OpOptions): Promise<number> {
+    return this.files.read(fh, buffer, position, opts)
+  }
+
+  write(fh: number, buffer: Uint8Array, position: number, opts?: OpOptions): Promise<number> {
+    return this.files.write(fh, buffer, position, opts)
+  }
+
+  ftruncate(fh: number, size: number, opts?: OpOptions): Promise<void> {
+    return this.files.ftruncate(fh, size, opts)
+  }
+
+  fstat(fh: number, opts?: OpOptions): Promise<VfsStat> {
+    return this.files.fstat(fh, opts)
+  }
+
+  flush(fh: number, opts?: OpOptions): Promise<void> {
+    return this.files.flush(fh, opts)
+  }
+
+  fsync(fh: number, datasync: boolean, opts?: OpOptions): Promise<void> {
+    return this.files.fsync(fh, datasync, opts)
+  }
+
+  release(fh: number, opts?: OpOptions): Promise<void> {
+    return this.files.release(fh, opts)
+  }
+
+  // --- helpers shared with FileOps -----------------------------------------------------------
+
+  /** An existing entry inside a mount that `op` changes (the mount point itself is busy). */
+  #changeable(path: string, op: string): MountTarget {
+    const r = this.resolve(path, op)
+    if (r.kind === 'synthetic') throw new VfsError('EROFS', op, r.path)
+    if (r.rel === '/' && op !== 'chmod' && op !== 'chown' && op !== 'utimens' && !op.endsWith('xattr')) throw new VfsError('EBUSY', op, r.path)
+    if (r.mount.readOnly) throw new VfsError('EROFS', op, r.path)
+    return r
+  }
+
+  #creatable(path: string, op: string): MountTarget {
+    const r = this.resolve(path, op)
+    if (r.kind === 'synthetic' || r.rel === '/') throw new VfsError('EEXIST', op, r.path)
+    return this.writable(path, op)
+  }
+
+  /** Forgets cached attributes of the entry and its folder. */
+  changed(t: MountTarget): void {
+    this.cache.invalidate(t.path, dirname(t.path))
+  }
+
+  /** New entries belong to the caller, not to the daemon, where the store keeps owners. */
+  async adopt(t: MountTarget, opts?: OpOptions): Promise<void> {
+    const c = opts?.caller
+    if (!c || (c.uid === this.#uid && c.gid === this.#gid) || !t.mount.backend.capabilities.chown || !t.mount.backend.chown) return
+    await call(() => t.mount.backend.chown?.(t.rel, c.uid, c.gid, opts) as Promise<void>, 'chown', t.path)
+  }
+
+  get owner(): { uid: number; gid: number } {
+    return { uid: this.#uid, gid: this.#gid }
+  }
+
+}
+
+/** Runs a backend call and makes sure whatever it throws is a VfsError naming the VFS path. */
+export async function call<T>(fn: () => Promise<T>, op: string, path: string): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    const e = toVfsError(err, op, path)
+    if (e.path === path) throw e
+    throw new VfsError(e.code, e.op, path, { cause: e.cause ?? e })
+  }
+}
