@@ -144,8 +144,11 @@ export class Vfs {
 
   async statfs(path: string, opts?: OpOptions): Promise<StatFs> {
     const r = this.resolve(path, 'statfs')
-    const backend = r.kind === 'mount' ? r.mount.backend : undefined
-    if (backend?.statfs) return call(() => backend.statfs?.(r.kind === 'mount' ? r.rel : '/', opts) as Promise<StatFs>, 'statfs', r.path)
+    // A synthetic folder reports the first mount that has a capacity (df on the mount point).
+    const mount = r.kind === 'mount' ? r.mount : this.mounts.list().find((m) => m.backend.statfs)
+    const rel = r.kind === 'mount' ? r.rel : '/'
+    const backend = mount?.backend
+    if (backend?.statfs) return call(() => backend.statfs?.(rel, opts) as Promise<StatFs>, 'statfs', r.path)
     // Object stores have no capacity to report: answer "plenty", as s3fs and rclone do.
     const big = 2 ** 40
     return { bsize: 4096, frsize: 4096, blocks: big, bfree: big, bavail: big, files: 2 ** 32, ffree: 2 ** 32, favail: 2 ** 32, namemax: 255 }

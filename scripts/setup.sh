@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs what ipfs-vfs needs on a fresh Debian machine, then does nothing on later runs:
+# Debian packages through apt-get when root (FUSE 2 library and headers for the binding,
+# fusermount, and the ordinary tools the tests drive), and the npm packages (Node 24 among them).
+set -e
+cd "$(dirname "$0")/.."
+need=""
+for pkg in libfuse2 libfuse-dev fuse3 pkg-config make g++ python3 rsync attr sqlite3 git vim-tiny; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need="$need $pkg"
+done
+# vim-tiny only matters when no vim is there at all.
+case "$need" in *vim-tiny*) command -v vim >/dev/null 2>&1 && need=$(echo "$need" | sed 's/ vim-tiny//') ;; esac
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ipfs-vfs setup: installing Debian packages:$need" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+  else
+    echo "ipfs-vfs setup: missing Debian packages:$need (run: sudo apt-get install$need)" >&2
+    exit 1
+  fi
+fi
+if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "ipfs-vfs setup: installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi

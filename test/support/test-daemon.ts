@@ -1,0 +1,29 @@
+/**
+ * A daemon for tests: /local over a directory and /obj over the whole-object test backend, so
+ * the VFS staging is exercised through the real kernel. Prints `mounted ...` when ready, exits
+ * cleanly on SIGTERM or external unmount. Usage: test-daemon.ts MOUNTPOINT STATE LOCAL OBJ
+ */
+import { join } from 'node:path'
+import { DEFAULT_FUSE_OPTIONS, mountFuse } from '../../src/fuse/fuse-mount.ts'
+import { createLocalBackend } from '../../src/mounts/local.ts'
+import { Vfs } from '../../src/vfs/vfs.ts'
+import { createDirObjectBackend } from './dir-object-backend.ts'
+
+const [mountpoint, stateDir, localRoot, objectRoot] = process.argv.slice(2) as [string, string, string, string]
+const vfs = new Vfs({ stagingDir: join(stateDir, 'staging') })
+vfs.addMount('/local', createLocalBackend({ root: localRoot }))
+vfs.addMount('/obj', createDirObjectBackend({ root: objectRoot }), { cacheTtlMs: 1000 })
+const mount = await mountFuse(vfs, mountpoint, DEFAULT_FUSE_OPTIONS)
+process.stdout.write(`mounted /local /obj at ${mountpoint}\n`)
+let stopping = false
+const stop = async (unmount: boolean) => {
+  if (stopping) return
+  stopping = true
+  await vfs.files.flushAll()
+  if (unmount) await mount.unmount()
+  await vfs.close()
+  process.exit(0)
+}
+process.once('SIGTERM', () => void stop(true))
+process.once('SIGINT', () => void stop(true))
+mount.exited.then(() => stop(false))
