@@ -67,12 +67,12 @@ export async function mountFuse(vfs: Vfs, mountpoint: string, options: FuseMount
   })
   if (!st.isDirectory()) throw new Error(`mount point ${mountpoint}: not a directory`)
 
-  let instance: FuseInstance | undefined
   let onExit: () => void = () => {}
   const exited = new Promise<void>((resolve) => {
     onExit = resolve
   })
-  const ops = createFuseOps(vfs, () => instance, options)
+  const holder: { fuse?: FuseInstance } = {}
+  const ops = createFuseOps(vfs, () => holder.fuse, options)
   const timeout = {
     default: options.opTimeoutMs + BINDING_SLACK_MS,
     flush: options.syncTimeoutMs + BINDING_SLACK_MS,
@@ -82,7 +82,7 @@ export async function mountFuse(vfs: Vfs, mountpoint: string, options: FuseMount
     rename: options.syncTimeoutMs + BINDING_SLACK_MS,
   }
   const fuse = new Fuse(mountpoint, ops, { timeout, extraOptions: mountOptions(options), onExit: () => onExit() })
-  instance = fuse
+  holder.fuse = fuse
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve())))
   log.info(`mounted at ${mountpoint}`)
 

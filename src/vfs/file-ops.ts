@@ -238,7 +238,10 @@ export class FileOps {
   /** A write through a local file: its cached stat is stale, and so are its hard links'. */
   #touched(mount: Mount, rel: string): void {
     if (mount.cacheTtlMs === 0) return
-    this.#vfs.cache.invalidateTree(mount.point)
+    const path = vfsPath(mount, rel)
+    const cached = this.#vfs.cache.getStat(path)
+    if (cached && cached.nlink > 1) this.#vfs.cache.invalidateTree(mount.point)
+    else this.#vfs.cache.invalidate(path, path)
   }
 }
 
