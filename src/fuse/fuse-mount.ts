@@ -61,6 +61,9 @@ export interface FuseMount {
 
 /** Mounts `vfs` at `mountpoint`, clearing a stale mount left there by a dead daemon first. */
 export async function mountFuse(vfs: Vfs, mountpoint: string, options: FuseMountOptions): Promise<FuseMount> {
+  // The kernel has already applied the caller's umask to every mode it sends; ours must not
+  // cut it again (mkdir -m 777 would become 755).
+  process.umask(0)
   await clearStaleMount(mountpoint)
   const st = await stat(mountpoint).catch((err: unknown) => {
     throw new Error(`mount point ${mountpoint}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err })
