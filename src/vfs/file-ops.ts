@@ -201,6 +201,15 @@ export class FileOps {
     return true
   }
 
+  /**
+   * Before `rel` is removed from the store (unlink, or replaced by a rename), handles still open
+   * on it get a local copy: POSIX lets them go on reading and writing a file that has no name.
+   */
+  async keepOpenCopy(mount: Mount, rel: string, opts?: CallOptions): Promise<void> {
+    const node = this.#nodes.get(mount, rel)
+    if (node && node.refs > 0 && !node.staged) await this.#staged(node, opts)
+  }
+
   /** Uploads every dirty staged file at or below `rel` (before a rename moves them in the store). */
   async flushTree(mount: Mount, rel: string, opts?: CallOptions): Promise<void> {
     for (const node of this.#nodes.all()) {

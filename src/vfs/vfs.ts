@@ -103,10 +103,12 @@ export class Vfs {
   }
 
   async statIn(mount: Mount, rel: string, path: string, opts?: CallOptions): Promise<VfsStat> {
-    const node = this.nodes.get(mount, rel)
-    if (node?.staged) {
-      const base = node.staged.isNew ? undefined : await this.#backendStat(mount, rel, path, opts).catch(() => undefined)
-      return this.#withIno(mount, rel, stagedStat(node.staged, base))
+    // Held across the await: a release may upload and drop the node's staged copy meanwhile
+    // (the kernel sends release after close(2) has returned, so `>>` in a loop races it).
+    const staged = this.nodes.get(mount, rel)?.staged
+    if (staged) {
+      const base = staged.isNew ? undefined : await this.#backendStat(mount, rel, path, opts).catch(() => undefined)
+      return this.#withIno(mount, rel, stagedStat(staged, base))
     }
     return this.#withIno(mount, rel, await this.#backendStat(mount, rel, path, opts))
   }
@@ -174,6 +176,7 @@ export class Vfs {
 
   async unlink(path: string, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'unlink')
+    await this.files.keepOpenCopy(t.mount, t.rel, opts)
     const node = this.nodes.remove(t.mount, t.rel)
     if (node?.staged?.isNew) {
       this.changed(t)
@@ -200,6 +203,7 @@ export class Vfs {
       this.nodes.rename(src.mount, src.rel, dst.rel)
     } else {
       await this.files.flushTree(src.mount, src.rel, opts)
+      await this.files.keepOpenCopy(dst.mount, dst.rel, opts)
       await call(() => backend.rename?.(src.rel, dst.rel, opts) as Promise<void>, 'rename', src.path)
       this.nodes.rename(src.mount, src.rel, dst.rel)
     }
@@ -258,6 +262,10 @@ export class Vfs {
     const u = uid === -1 || uid === 0xffffffff ? current.uid : uid
     const g = gid === -1 || gid === 0xffffffff ? current.gid : gid
     if (await this.files.setStagedMeta(t.mount, t.rel, { uid: u, gid: g })) return this.changed(t)
+    // chown(2) to the owner it already has changes nothing, so it succeeds even where the store
+    // keeps no owners: `cp -a`, `tar x` and `mv` across mounts, run as root, chown every folder
+    // they create and fail on ENOTSUP.
+    if (!t.mount.backend.capabilities.chown && u === current.uid && g === current.gid) return
     this.require(t, 'chown', 'chown', 'ENOTSUP')
     await call(() => t.mount.backend.chown?.(t.rel, u, g, opts) as Promise<void>, 'chown', t.path)
     this.changed(t)
