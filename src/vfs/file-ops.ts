@@ -32,7 +32,14 @@ export class FileOps {
   async open(path: string, rawFlags: number, mode: number | undefined, opts?: OpOptions): Promise<number> {
     const flags = parseOpenFlags(rawFlags)
     const changes = flags.write || flags.create || flags.truncate
-    const r = this.#vfs.resolve(path, 'open')
+    let r: ReturnType<Vfs['resolve']>
+    try {
+      r = this.#vfs.resolve(path, 'open')
+    } catch (err) {
+      // A new name directly in a synthetic folder: EROFS rather than ENOENT.
+      if (flags.create) this.#vfs.writable(path, 'open')
+      throw err
+    }
     if (r.kind === 'synthetic' || r.rel === '/') throw new VfsError('EISDIR', 'open', r.path)
     const t = changes ? this.#vfs.writable(path, 'open') : r
     if (t.mount.backend.capabilities.writes === 'randomWrite') return this.#openRandom(t, flags, mode, opts)

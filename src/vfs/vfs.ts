@@ -85,9 +85,20 @@ export class Vfs {
 
   /** The mount and mount-relative path of an existing or new entry that `op` will change. */
   writable(path: string, op: string): MountTarget {
-    const r = this.resolve(path, op)
+    const r = this.#resolveForCreate(path, op)
     if (r.kind === 'synthetic' || r.mount.readOnly) throw new VfsError('EROFS', op, r.path)
     return r
+  }
+
+  /** Like resolve, but a new name inside a synthetic folder is EROFS (that folder is read-only), not ENOENT. */
+  #resolveForCreate(path: string, op: string): ReturnType<MountTable['resolve']> {
+    const p = normalizePath(path, op)
+    try {
+      return this.mounts.resolve(p, op)
+    } catch (err) {
+      if (err instanceof VfsError && err.code === 'ENOENT' && this.mounts.resolve(dirname(p), op).kind === 'synthetic') throw new VfsError('EROFS', op, p)
+      throw err
+    }
   }
 
   require<K extends keyof Capabilities>(t: MountTarget, cap: K, op: string, errno: VfsError['code']): void {
@@ -159,7 +170,7 @@ export class Vfs {
   // --- namespace changes ---------------------------------------------------------------------
 
   async mkdir(path: string, mode: number, opts?: OpOptions): Promise<void> {
-    const r = this.resolve(path, 'mkdir')
+    const r = this.#resolveForCreate(path, 'mkdir')
     if (r.kind === 'synthetic' || (r.kind === 'mount' && r.rel === '/')) throw new VfsError('EEXIST', 'mkdir', r.path)
     const t = this.writable(path, 'mkdir')
     await call(() => t.mount.backend.mkdir(t.rel, mode & 0o7777, opts), 'mkdir', t.path)
@@ -374,7 +385,7 @@ export class Vfs {
   }
 
   #creatable(path: string, op: string): MountTarget {
-    const r = this.resolve(path, op)
+    const r = this.#resolveForCreate(path, op)
     if (r.kind === 'synthetic' || r.rel === '/') throw new VfsError('EEXIST', op, r.path)
     return this.writable(path, op)
   }
