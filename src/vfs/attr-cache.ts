@@ -32,9 +32,14 @@ export class AttrCache {
     if (ttlMs > 0) this.#lists.set(path, { value: entries, expires: Date.now() + ttlMs })
   }
 
-  /** Forgets `path` and the listing of the folder that holds it. */
+  /**
+   * Forgets `path`, and the listing and stat of the folder that holds it: an entry made, removed
+   * or uploaded there moves the folder's mtime, and `rsync -a` and `tar` read it back to decide
+   * whether to restore the folder's time.
+   */
   invalidate(path: string, parent: string): void {
     this.#stats.delete(path)
+    this.#stats.delete(parent)
     this.#lists.delete(path)
     this.#lists.delete(parent)
   }
