@@ -3,8 +3,8 @@
  * process (uvu), two at a time. uvu prints a summary per file; this sums them and ends with the
  * line CI reads: `N passed, N failed, N skipped`.
  */
-import { spawn } from 'node:child_process'
-import { readdir } from 'node:fs/promises'
+import { spawn, spawnSync } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -99,6 +99,14 @@ await Promise.all(
     }
   }),
 )
+// Mount hygiene: a test that left its mount behind fails the run (and the mount is cleared).
+const leftovers = (await readFile('/proc/self/mounts', 'utf8')).split('\n').filter((l) => l.includes(' fuse.ipfs-vfs ') && l.includes('ipfs-vfs-'))
+if (leftovers.length && filter.length === 0) {
+  const r: Result = { name: 'mount hygiene', passed: 0, failed: 1, skipped: 0, output: leftovers.join('\n'), ms: 0 }
+  for (const line of leftovers) spawnSync('fusermount', ['-uz', line.split(' ')[1] ?? ''])
+  report(r)
+  results.push(r)
+}
 const sum = (k: 'passed' | 'failed' | 'skipped') => results.reduce((n, r) => n + r[k], 0)
 const skipped = sum('skipped')
 process.stdout.write(`\n${sum('passed')} passed, ${sum('failed')} failed${skipped ? `, ${skipped} skipped` : ''}\n`)

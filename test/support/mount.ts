@@ -3,7 +3,7 @@
  * in the test's own process would deadlock it), every mount gets a fresh mount point and state
  * directory, and stop() always leaves nothing mounted, even when the daemon misbehaved.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +12,11 @@ import { detach, isMounted } from '../../src/fuse/stale-mount.ts'
 
 export const ROOT = new URL('../..', import.meta.url).pathname
 export const NODE = process.execPath
+
+const live = new Set<() => void>()
+process.once('exit', () => {
+  for (const cleanup of live) cleanup()
+})
 
 export interface TestMount {
   /** Where the VFS is mounted. */
@@ -84,12 +89,23 @@ export async function startMount(opts: MountOptions = {}): Promise<TestMount> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const stop = async (): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))])
+    let timer: NodeJS.Timeout | undefined
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 15_000)))])
+    clearTimeout(timer)
     if (code === 'timeout') child.kill('SIGKILL')
+    live.delete(cleanup)
     if (await isMounted(mountpoint)) await detach(mountpoint).catch(() => {})
     if (!opts.dir) await rm(dir, { recursive: true, force: true }).catch(() => {})
     return code === 'timeout' ? null : code
   }
+  // If the test process dies before stop(), take the daemon and its mount down with it.
+  const cleanup = () => {
+    child.kill('SIGKILL')
+    try {
+      execFileSync('fusermount', ['-uz', mountpoint], { stdio: 'ignore' })
+    } catch {}
+  }
+  live.add(cleanup)
   try {
     await waitForLine(child, 'mounted ', 20_000, logs)
   } catch (err) {
