@@ -2,8 +2,8 @@ import type { CallOptions, OpenFlags } from './backend.ts'
 import { isDir, nowNs } from './backend.ts'
 import { VfsError, toVfsError } from './errors.ts'
 import type { Mount } from './mount-table.ts'
-import { type Handle, HandleTable, type ObjectNode, type ObjectNodes, parseOpenFlags } from './open-files.ts'
-import { isWithin, joinPath } from './paths.ts'
+import { type Handle, HandleTable, type ObjectNode, type ObjectNodes, parseOpenFlags, stagedStat } from './open-files.ts'
+import { dirname, isWithin, joinPath } from './paths.ts'
 import type { StagedMeta } from './staging.ts'
 import { type OpOptions, type Vfs, type VfsStat, call } from './vfs.ts'
 
@@ -21,6 +21,8 @@ export class FileOps {
   readonly handles = new HandleTable()
   readonly #vfs: Vfs
   readonly #nodes: ObjectNodes
+  /** The inode number last reported for a node, kept for fstat after the name is gone. */
+  readonly #inoOf = new WeakMap<ObjectNode, number>()
   /** Errors of uploads that no caller could be told about (release, shutdown). */
   readonly lostErrors: VfsError[] = []
 
@@ -69,6 +71,11 @@ export class FileOps {
     if (existing && flags.create && flags.exclusive) throw new VfsError('EEXIST', 'open', t.path)
     if (existing && isDir(existing.mode)) throw new VfsError('EISDIR', 'open', t.path)
     if (!existing && !flags.create) throw new VfsError('ENOENT', 'open', t.path)
+    // A new object needs an existing folder, or its upload fails on close and leaves a ghost.
+    if (!existing && t.rel !== '/') {
+      const parent = await this.#vfs.statIn(t.mount, dirname(t.rel), dirname(t.path), opts)
+      if (!isDir(parent.mode)) throw new VfsError('ENOTDIR', 'open', t.path)
+    }
     const node = this.#nodes.acquire(t.mount, t.rel)
     try {
       if (!existing) {
@@ -136,7 +143,15 @@ export class FileOps {
       const stat = await call(() => h.file.stat(opts), 'fstat', vfsPath(h.mount, h.rel))
       return { ...stat, ino: this.#vfs.inodes.forMount(h.mount.id, h.rel, stat.ino), blocks: stat.blocks ?? Math.ceil(stat.size / 512) }
     }
-    return this.#vfs.statIn(h.node.mount, h.node.rel, vfsPath(h.node.mount, h.node.rel), opts)
+    const { node } = h
+    // An unlinked (or replaced) file has no name to look up: its handles' copy is the file.
+    if (node.gone && node.staged) {
+      const s = stagedStat(node.staged, undefined)
+      return { ...s, nlink: 0, ino: this.#inoOf.get(node) ?? this.#vfs.inodes.forMount(node.mount.id, node.rel, undefined), blocks: Math.ceil(s.size / 512) }
+    }
+    const stat = await this.#vfs.statIn(node.mount, node.rel, vfsPath(node.mount, node.rel), opts)
+    this.#inoOf.set(node, stat.ino)
+    return stat
   }
 
   /** close(2) of one descriptor: uploads what changed, so close() sees the upload's error. */

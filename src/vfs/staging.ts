@@ -48,6 +48,8 @@ export class StagedFile {
   }
 
   async write(buffer: Uint8Array, position: number): Promise<number> {
+    // write(2) of no bytes changes nothing: not the size (a hole we never wrote), not mtime.
+    if (buffer.length === 0) return 0
     const { bytesWritten } = await this.#fh.write(buffer, 0, buffer.length, position)
     this.size = Math.max(this.size, position + bytesWritten)
     this.touch()

@@ -202,14 +202,32 @@ export class Vfs {
     const src = this.#changeable(from, 'rename')
     const dst = this.#changeable(to, 'rename')
     if (src.mount !== dst.mount) throw new VfsError('EXDEV', 'rename', src.path, { message: `EXDEV: rename ${src.path} -> ${dst.path}: different mounts` })
-    if (src.rel === dst.rel) return
-    if (isWithin(dst.rel, src.rel)) throw new VfsError('EINVAL', 'rename', src.path, { message: `EINVAL: rename ${src.path} into itself` })
+    if (src.rel === dst.rel) {
+      // rename(2) of a name onto itself changes nothing, but the name must exist (ENOENT).
+      await this.statIn(src.mount, src.rel, src.path, opts)
+      return
+    }
+    if (isWithin(dst.rel, src.rel)) {
+      // As the kernel's path walk: a missing source is ENOENT, a file as the target's folder ENOTDIR.
+      const s = await this.statIn(src.mount, src.rel, src.path, opts)
+      if (!isDir(s.mode)) throw new VfsError('ENOTDIR', 'rename', dst.path)
+      throw new VfsError('EINVAL', 'rename', src.path, { message: `EINVAL: rename ${src.path} into itself` })
+    }
+    if (isWithin(src.rel, dst.rel)) {
+      // The target is a folder holding the source: not empty, whatever the store would say.
+      await this.statIn(src.mount, src.rel, src.path, opts)
+      throw new VfsError('ENOTEMPTY', 'rename', dst.path)
+    }
     const backend = src.mount.backend
     if (backend.capabilities.rename === 'none' || !backend.rename) throw new VfsError('EXDEV', 'rename', src.path)
     // A file still staged is uploaded first, so the store renames real bytes; a never-uploaded
     // file has nothing in the store to rename and only moves here.
     const node = this.nodes.get(src.mount, src.rel)
     if (node?.staged?.isNew && !node.gone) {
+      // Nothing in the store checks the target's folder for us: a rename into a missing folder
+      // would succeed here and fail on upload, leaving a name that is nowhere.
+      const folder = await this.statIn(dst.mount, dirname(dst.rel), dirname(dst.path), opts)
+      if (!isDir(folder.mode)) throw new VfsError('ENOTDIR', 'rename', dst.path)
       await this.#replaceForRename(dst, opts)
       this.nodes.rename(src.mount, src.rel, dst.rel)
     } else {
@@ -233,9 +251,16 @@ export class Vfs {
     await this.unlink(dst.path, opts)
   }
 
+  /** A mount without `cap` refuses a new entry with EPERM, but a taken name is EEXIST first, as the kernel's lookup answers. */
+  async #refuseNew(t: MountTarget, cap: 'symlinks' | 'hardLinks', op: string, opts?: OpOptions): Promise<void> {
+    if (t.mount.backend.capabilities[cap]) return
+    const taken = await this.statIn(t.mount, t.rel, t.path, opts).then(() => true, () => false)
+    throw new VfsError(taken ? 'EEXIST' : 'EPERM', op, t.path)
+  }
+
   async symlink(target: string, path: string, opts?: OpOptions): Promise<void> {
     const t = this.#creatable(path, 'symlink')
-    this.require(t, 'symlinks', 'symlink', 'EPERM')
+    await this.#refuseNew(t, 'symlinks', 'symlink', opts)
     await call(() => t.mount.backend.symlink?.(target, t.rel, opts) as Promise<void>, 'symlink', t.path)
     this.changed(t)
     await this.adopt(t, opts)
@@ -252,7 +277,7 @@ export class Vfs {
     const src = this.#changeable(existing, 'link')
     const dst = this.#creatable(path, 'link')
     if (src.mount !== dst.mount) throw new VfsError('EXDEV', 'link', dst.path)
-    this.require(dst, 'hardLinks', 'link', 'EPERM')
+    await this.#refuseNew(dst, 'hardLinks', 'link', opts)
     await call(() => dst.mount.backend.link?.(src.rel, dst.rel, opts) as Promise<void>, 'link', dst.path)
     // Both names now share one inode whose nlink and ctime changed: forget every cached stat.
     this.cache.invalidateTree(src.mount.point)
