@@ -158,7 +158,14 @@ export function createDirObjectBackend(init: { root: string }): DirObjectBackend
         const names = (await readdir(host(path))).filter((n) => !n.startsWith(TMP_PREFIX))
         const out: DirEntry[] = []
         for (const name of names.sort()) {
-          const stat = toStat(await lstat(join(host(path), name), { bigint: true }))
+          // An entry removed between readdir and lstat (a concurrent unlink) is simply not listed:
+          // failing the whole listing would show the kernel an empty folder.
+          const st = await lstat(join(host(path), name), { bigint: true }).catch((err: unknown) => {
+            if (missing(err)) return undefined
+            throw err
+          })
+          if (st === undefined) continue
+          const stat = toStat(st)
           out.push({ name, type: entryType(stat.mode), stat })
         }
         return out
