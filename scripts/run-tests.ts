@@ -77,6 +77,7 @@ function report(r: Result): void {
 }
 
 const results: Result[] = []
+const mountsBefore = (await readFile('/proc/self/mounts', 'utf8')).split('\n')
 if (filter.length === 0) {
   const js = (file: string) => join(root, 'node_modules', file)
   const checks = [
@@ -100,7 +101,8 @@ await Promise.all(
   }),
 )
 // Mount hygiene: a test that left its mount behind fails the run (and the mount is cleared).
-const leftovers = (await readFile('/proc/self/mounts', 'utf8')).split('\n').filter((l) => l.includes(' fuse.ipfs-vfs ') && l.includes('ipfs-vfs-'))
+const ourMounts = async () => (await readFile('/proc/self/mounts', 'utf8')).split('\n').filter((l) => l.includes(' fuse.ipfs-vfs ') && l.includes('ipfs-vfs-'))
+const leftovers = (await ourMounts()).filter((l) => !mountsBefore.includes(l))
 if (leftovers.length && filter.length === 0) {
   const r: Result = { name: 'mount hygiene', passed: 0, failed: 1, skipped: 0, output: leftovers.join('\n'), ms: 0 }
   for (const line of leftovers) spawnSync('fusermount', ['-uz', line.split(' ')[1] ?? ''])
