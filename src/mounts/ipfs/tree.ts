@@ -1,0 +1,150 @@
+/**
+ * The mutable UnixFS tree at the /ipfs mount root: a root CID and the path operations on it.
+ *
+ * Every change runs through one queue (a promise chain): it reads the root current when its turn
+ * comes, builds the new nodes up to a new root, records the new root in the datastore, and only
+ * then publishes it. So concurrent writers never lose each other's updates (each starts from the
+ * last one's root), a failed or aborted change publishes nothing, and a change made of several
+ * edits (rename: remove here, add there) is atomic: one root update. Reads do not queue: they
+ * resolve from the root published when they start; blocks are immutable, so that root stays
+ * readable however many changes follow.
+ *
+ * Why no pin. Helia's pins walk the whole DAG and write one datastore record per block, so pinning
+ * every new root (or every N) would cost O(tree) per change; and Helia deletes blocks only when
+ * `helia.gc()` is called, which ipfs-vfs never does. The root CID recorded here is what keeps the
+ * tree alive; whoever adds a garbage collector must pin this root (and any checkpoint roots) first,
+ * once, when it runs. Until then, replaced nodes stay on disk as garbage.
+ */
+import type { Datastore } from 'interface-datastore'
+import { Key } from 'interface-datastore'
+import type { Mtime } from 'ipfs-unixfs'
+import { CID } from 'multiformats/cid'
+import { nowNs } from '../../vfs/backend.ts'
+import { checkSignal, errno } from './errors.ts'
+import { makeDir, setEntry, type EditContext } from './dir-edit.ts'
+import { DEFAULT_DIR_MODE, toMtime } from './import-settings.ts'
+import { findLink, loadNode, type ReadOptions, type TreeNode } from './nodes.ts'
+
+/** A path split into components; '/' is []. Paths arrive normalised (backend contract). */
+export function splitPath(path: string): string[] {
+  return path === '/' ? [] : path.slice(1).split('/')
+}
+
+/** What a change computes from the current root: the new root (or the same to change nothing) and a result. */
+export type Change<T> = (root: TreeNode) => Promise<{ root: TreeNode; result: T }>
+
+export class UnixfsTree {
+  readonly #ctx: EditContext
+  readonly #datastore: Pick<Datastore, 'get' | 'put'>
+  readonly #key: Key
+  #root: TreeNode
+  #tail: Promise<unknown> = Promise.resolve()
+
+  private constructor(ctx: EditContext, datastore: Pick<Datastore, 'get' | 'put'>, key: Key, root: TreeNode) {
+    this.#ctx = ctx
+    this.#datastore = datastore
+    this.#key = key
+    this.#root = root
+  }
+
+  /** Opens the tree recorded under `key`, or records a new empty directory there. */
+  static async open(ctx: EditContext, datastore: Pick<Datastore, 'get' | 'put' | 'has'>, key: string): Promise<UnixfsTree> {
+    const k = new Key(key)
+    if (await datastore.has(k)) {
+      const cid = CID.decode(await datastore.get(k))
+      return new UnixfsTree(ctx, datastore, k, await loadNode(ctx, cid))
+    }
+    const mtime = ctx.settings.preserveMtime ? toMtime(nowNs()) : undefined
+    const root = await makeDir(ctx, { mode: DEFAULT_DIR_MODE, mtime })
+    await datastore.put(k, root.cid.bytes)
+    return new UnixfsTree(ctx, datastore, k, root)
+  }
+
+  get ctx(): EditContext {
+    return this.#ctx
+  }
+
+  /** The published root. */
+  get root(): TreeNode {
+    return this.#root
+  }
+
+  /** The time a change stamps on the directories whose entries it changes (none without preserveMtime). */
+  touch(): Mtime | undefined {
+    return this.#ctx.settings.preserveMtime ? toMtime(nowNs()) : undefined
+  }
+
+  /** The nodes from `from` down `parts`: [from, ..., target]. ENOENT for a missing name, ENOTDIR for a non-directory on the way. */
+  async walk(from: TreeNode, parts: string[], opts: ReadOptions = {}): Promise<TreeNode[]> {
+    const chain = [from]
+    let node = from
+    for (const name of parts) {
+      if (node.kind !== 'dir') throw errno('ENOTDIR')
+      const link = await findLink(this.#ctx, node, name, opts)
+      if (link === undefined) throw errno('ENOENT')
+      node = await loadNode(this.#ctx, link.Hash, opts, link)
+      chain.push(node)
+    }
+    return chain
+  }
+
+  /** The node at `parts` under `from` (the published root by default). */
+  async resolve(parts: string[], opts: ReadOptions = {}, from: TreeNode = this.#root): Promise<TreeNode> {
+    const chain = await this.walk(from, parts, opts)
+    return chain[chain.length - 1] as TreeNode
+  }
+
+  /**
+   * Replaces the directory at `dirParts` under `root` by `edit(dir)` and carries the new CIDs up
+   * to a new root; the directories above keep their metadata (their entries did not change).
+   */
+  async editDir(root: TreeNode, dirParts: string[], edit: (dir: TreeNode) => Promise<TreeNode>, opts: ReadOptions = {}): Promise<TreeNode> {
+    const chain = await this.walk(root, dirParts, opts)
+    let child = await edit(this.#requireDir(chain[chain.length - 1]))
+    for (let i = chain.length - 2; i >= 0; i--) {
+      child = await setEntry(this.#ctx, chain[i] as TreeNode, dirParts[i] as string, child, undefined, opts)
+    }
+    return child
+  }
+
+  /** Replaces the node at `parts` (any kind; the root itself when parts is []) by `edit(node)`. */
+  async editNode(root: TreeNode, parts: string[], edit: (node: TreeNode) => Promise<TreeNode>, opts: ReadOptions = {}): Promise<TreeNode> {
+    if (parts.length === 0) return edit(root)
+    const name = parts[parts.length - 1] as string
+    return this.editDir(root, parts.slice(0, -1), async (dir) => {
+      const link = await findLink(this.#ctx, dir, name, opts)
+      if (link === undefined) throw errno('ENOENT')
+      return setEntry(this.#ctx, dir, name, await edit(await loadNode(this.#ctx, link.Hash, opts, link)), undefined, opts)
+    }, opts)
+  }
+
+  /**
+   * Runs `change` in turn. The new root is recorded in the datastore before it is published: a
+   * crash leaves either the old tree or the new one, whose blocks were all written first.
+   */
+  change<T>(opts: ReadOptions, change: Change<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      checkSignal(opts)
+      const { root, result } = await change(this.#root)
+      if (!root.cid.equals(this.#root.cid)) {
+        checkSignal(opts)
+        await this.#datastore.put(this.#key, root.cid.bytes)
+        this.#root = root
+      }
+      return result
+    }
+    const result = this.#tail.then(run)
+    this.#tail = result.catch(() => undefined)
+    return result
+  }
+
+  /** Resolves once every change queued so far has finished. */
+  async drain(): Promise<void> {
+    await this.#tail
+  }
+
+  #requireDir(node: TreeNode | undefined): TreeNode {
+    if (node?.kind !== 'dir') throw errno('ENOTDIR')
+    return node
+  }
+}
