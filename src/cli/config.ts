@@ -19,7 +19,18 @@ const localMount = z.strictObject({
   ...common,
 })
 
-const mountSpec = z.discriminatedUnion('type', [localMount])
+const ipfsMount = z.strictObject({
+  type: z.literal('ipfs'),
+  /** helia: embedded, its repository in the state directory. (kubo comes with its own issue.) */
+  engine: z.literal('helia').default('helia'),
+  /** Start libp2p so content can be fetched from and provided to the network. Default false. */
+  networking: z.boolean().default(false),
+  /** Keep mtimes in UnixFS metadata (then CIDs differ from a plain `ipfs add`). Default true. */
+  preserveMtime: z.boolean().default(true),
+  ...common,
+})
+
+const mountSpec = z.discriminatedUnion('type', [localMount, ipfsMount])
 export type MountSpec = z.infer<typeof mountSpec>
 
 const fuseSection = z
@@ -59,9 +70,12 @@ export function defaultStateDir(): string {
   return join(base, 'ipfs-vfs')
 }
 
-/** The embedded default: /local over a folder in the state directory. */
+/** The embedded default: /local over a folder in the state directory, /ipfs on embedded Helia. */
 export function defaultMounts(stateDir: string): Record<string, MountSpec> {
-  return { '/local': { type: 'local', root: join(stateDir, 'local') } }
+  return {
+    '/local': { type: 'local', root: join(stateDir, 'local') },
+    '/ipfs': { type: 'ipfs', engine: 'helia', networking: false, preserveMtime: true },
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

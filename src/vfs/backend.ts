@@ -119,6 +119,12 @@ export type XattrFlags = 'create' | 'replace' | undefined
 export interface Backend {
   readonly capabilities: Capabilities
 
+  /**
+   * True where the store refuses every change even though the mount is writable (/ipfs's
+   * read-only /.cid tree): the VFS answers EROFS before it stages anything there.
+   */
+  readOnlyAt?(path: string): boolean
+
   /** lstat semantics: a symlink is reported as a symlink. */
   stat(path: string, opts?: CallOptions): Promise<Stat>
   list(path: string, opts?: CallOptions): Promise<DirEntry[]>

@@ -86,7 +86,7 @@ export class Vfs {
   /** The mount and mount-relative path of an existing or new entry that `op` will change. */
   writable(path: string, op: string): MountTarget {
     const r = this.#resolveForCreate(path, op)
-    if (r.kind === 'synthetic' || r.mount.readOnly) throw new VfsError('EROFS', op, r.path)
+    if (r.kind === 'synthetic' || r.mount.readOnly || r.mount.backend.readOnlyAt?.(r.rel)) throw new VfsError('EROFS', op, r.path)
     return r
   }
 
@@ -277,6 +277,8 @@ export class Vfs {
     const src = this.#changeable(existing, 'link')
     const dst = this.#creatable(path, 'link')
     if (src.mount !== dst.mount) throw new VfsError('EXDEV', 'link', dst.path)
+    // As the kernel's lookups: a missing source is ENOENT before the mount's EPERM.
+    if (!dst.mount.backend.capabilities.hardLinks) await this.statIn(src.mount, src.rel, src.path, opts)
     await this.#refuseNew(dst, 'hardLinks', 'link', opts)
     await call(() => dst.mount.backend.link?.(src.rel, dst.rel, opts) as Promise<void>, 'link', dst.path)
     // Both names now share one inode whose nlink and ctime changed: forget every cached stat.
@@ -327,14 +329,25 @@ export class Vfs {
 
   // --- extended attributes -------------------------------------------------------------------
 
+  /**
+   * A file created here and not yet uploaded has no object in the store to hold attributes: it
+   * has none (ENODATA), and cannot take one until it is closed (ENOTSUP, which cp -a and rsync
+   * -X report as "not supported" rather than as a lost file).
+   */
+  #unstored(t: MountTarget): boolean {
+    const node = this.nodes.get(t.mount, t.rel)
+    return node?.staged?.isNew === true && !node.gone
+  }
+
   async getxattr(path: string, name: string, opts?: OpOptions): Promise<Buffer> {
     const t = this.#xattrTarget(path, 'getxattr')
+    if (this.#unstored(t)) throw new VfsError('ENODATA', 'getxattr', t.path)
     return call(() => t.mount.backend.getxattr?.(t.rel, name, opts) as Promise<Buffer>, 'getxattr', t.path)
   }
 
   async listxattr(path: string, opts?: OpOptions): Promise<string[]> {
     const r = this.resolve(path, 'listxattr')
-    if (r.kind === 'synthetic' || !r.mount.backend.capabilities.xattrs || !r.mount.backend.listxattr) return []
+    if (r.kind === 'synthetic' || !r.mount.backend.capabilities.xattrs || !r.mount.backend.listxattr || this.#unstored(r)) return []
     const { mount, rel } = r
     return call(() => mount.backend.listxattr?.(rel, opts) as Promise<string[]>, 'listxattr', r.path)
   }
@@ -342,6 +355,7 @@ export class Vfs {
   async setxattr(path: string, name: string, value: Buffer, flags: XattrFlags, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'setxattr')
     this.require(t, 'xattrs', 'setxattr', 'ENOTSUP')
+    if (this.#unstored(t)) throw new VfsError('ENOTSUP', 'setxattr', t.path)
     await call(() => t.mount.backend.setxattr?.(t.rel, name, value, flags, opts) as Promise<void>, 'setxattr', t.path)
     this.changed(t)
   }
@@ -349,6 +363,7 @@ export class Vfs {
   async removexattr(path: string, name: string, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'removexattr')
     this.require(t, 'xattrs', 'removexattr', 'ENOTSUP')
+    if (this.#unstored(t)) throw new VfsError('ENODATA', 'removexattr', t.path)
     await call(() => t.mount.backend.removexattr?.(t.rel, name, opts) as Promise<void>, 'removexattr', t.path)
     this.changed(t)
   }
@@ -405,7 +420,7 @@ export class Vfs {
     const r = this.resolve(path, op)
     if (r.kind === 'synthetic') throw new VfsError('EROFS', op, r.path)
     if (r.rel === '/' && op !== 'chmod' && op !== 'chown' && op !== 'utimens' && !op.endsWith('xattr')) throw new VfsError('EBUSY', op, r.path)
-    if (r.mount.readOnly) throw new VfsError('EROFS', op, r.path)
+    if (r.mount.readOnly || r.mount.backend.readOnlyAt?.(r.rel)) throw new VfsError('EROFS', op, r.path)
     return r
   }
 

@@ -239,6 +239,8 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
       }),
 
     /** Waits for queued changes to land; the engine (Helia and its stores) is closed by its owner. */
+    readOnlyAt: (path) => locate(path).kind !== 'tree',
+
     close: async () => {
       closed = true
       await tree.drain()
