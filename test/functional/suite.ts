@@ -299,6 +299,19 @@ export function functionalSuite(name: string, makeTarget: () => Promise<Target>)
     await fails(fs.link(`${dir}/b`, `${dir}/b`), 'EEXIST', 'link over an existing name')
   })
 
+  // Through FUSE this fails (open bug): libfuse's high-level API gives each path its own node,
+  // so the kernel caches the two names' attributes apart and the other name keeps its old size
+  // (reads are cut to it) for attr_timeout.
+  each('hard link: a write that grows the file shows through the other name at once', async ({ fs, dir, m }) => {
+    if (!m.hardLinks) return
+    await fs.writeFile(`${dir}/a`, 'short')
+    await fs.link(`${dir}/a`, `${dir}/b`)
+    assert.is((await fs.stat(`${dir}/a`)).size, 5)
+    await fs.writeFile(`${dir}/b`, 'much longer content')
+    assert.is((await fs.stat(`${dir}/a`)).size, 19, 'the size through the other name')
+    assert.is(await text(fs, `${dir}/a`), 'much longer content')
+  })
+
   each('chmod persists, in the store too', async ({ fs, dir, hostDir }) => {
     await fs.writeFile(`${dir}/f`, 'x')
     await fs.chmod(`${dir}/f`, 0o600)
@@ -427,12 +440,13 @@ export function functionalSuite(name: string, makeTarget: () => Promise<Target>)
   })
 
   test('root: synthetic folders refuse changes with EROFS', async ({ target: { fs } }) => {
-    assert.is((await fs.readdir('/')).join(','), 'local,obj')
+    const before = (await fs.readdir('/')).join(',')
+    assert.ok(before.includes('local') && before.includes('obj'), before)
     await fails(fs.mkdir('/newdir'), 'EROFS', 'mkdir in the root')
     await fails(fs.writeFile('/newfile', 'x'), 'EROFS', 'create in the root')
     await fails(fs.rmdir('/local'), 'EBUSY', 'rmdir of a mount point')
     await fails(fs.rename('/local', '/moved'), 'EBUSY', 'rename of a mount point')
-    assert.is((await fs.readdir('/')).join(','), 'local,obj')
+    assert.is((await fs.readdir('/')).join(','), before)
   })
 
   return test

@@ -17,6 +17,8 @@ export type Op =
   | { op: 'rmdir'; path: string }
   | { op: 'rename'; from: string; to: string }
   | { op: 'symlink'; target: string; path: string }
+  | { op: 'link'; from: string; to: string }
+  | { op: 'chmod'; path: string; mode: number }
   | { op: 'overwrite'; path: string; data: string }
   /** Handle ops: two slots; `open` closes what the slot held first; an empty slot answers EBADF. */
   | { op: 'open'; slot: Slot; path: string }
@@ -44,6 +46,9 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('rename' as const), from: path, to: path }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('symlink' as const), target: fc.constantFrom('a', 'b', 'c', 'a/b', 'b/a', 'zz'), path }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('overwrite' as const), path, data }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('link' as const), from: path, to: path }) },
+  // Modes that keep the owner's rwx: a test run without root must still walk every folder.
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('chmod' as const), path, mode: fc.constantFrom(0o700, 0o750, 0o755, 0o744) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('open' as const), slot, path }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('hwrite' as const), slot, offset: fc.nat(40), data: data.filter((d) => d.length > 0) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('htruncate' as const), slot, size: fc.nat(50) }) },
@@ -67,6 +72,10 @@ export function showOp(o: Op): string {
       return `symlink ${o.target} ${o.path}`
     case 'overwrite':
       return `overwrite ${o.path} ${JSON.stringify(o.data)}`
+    case 'link':
+      return `link ${o.from} ${o.to}`
+    case 'chmod':
+      return `chmod ${o.path} ${o.mode.toString(8)}`
     case 'open':
       return `open #${o.slot} ${o.path}`
     case 'hwrite':
@@ -119,6 +128,10 @@ function applyModel(side: ModelSide, o: Op): string | void {
       return m.rename(o.from, o.to)
     case 'symlink':
       return m.symlink(o.target, o.path)
+    case 'link':
+      return m.link(o.from, o.to)
+    case 'chmod':
+      return m.chmod(o.path, o.mode)
     case 'open':
       side.handles[o.slot] = undefined
       side.handles[o.slot] = m.open(o.path)
@@ -178,6 +191,10 @@ async function applyTarget(side: TargetSide, o: Op): Promise<string | void> {
       return fs.rename(at(o.from), at(o.to))
     case 'symlink':
       return fs.symlink(o.target, at(o.path))
+    case 'link':
+      return fs.link(at(o.from), at(o.to))
+    case 'chmod':
+      return fs.chmod(at(o.path), o.mode)
     case 'open':
       await closeSlot(side, o.slot)
       side.handles[o.slot] = await fs.open(at(o.path), O_RDWR | O_CREAT, 0o644)
@@ -220,13 +237,13 @@ export async function snapshotTarget(fs: FsLike, root: string, handlesOpen = fal
       const st = await fs.lstat(full)
       const type = st.mode & constants.S_IFMT
       if (type === constants.S_IFDIR) {
-        lines.push(describe.dir(p))
+        lines.push(describe.dir(p, st.mode & 0o7777))
         await visit(full, p)
       } else if (type === constants.S_IFLNK) lines.push(describe.symlink(p, await fs.readlink(full)))
       else {
         const bytes = await fs.readFile(full)
         if (bytes.length !== st.size) lines.push(`${p} STAT SIZE ${st.size} != READ ${bytes.length}`)
-        lines.push(describe.file(p, bytes))
+        lines.push(describe.file(p, bytes, st.mode & 0o7777))
       }
     }
   }
@@ -257,7 +274,7 @@ export class Mismatch extends Error {}
  * empty), comparing outcome and tree after every step; throws a Mismatch naming the step.
  */
 export async function replay(fs: FsLike, root: string, mount: MountName, ops: readonly Op[]): Promise<void> {
-  const m: ModelSide = { model: new Model({ symlinks: mount === 'local' }), handles: [undefined, undefined] }
+  const m: ModelSide = { model: new Model({ symlinks: mount === 'local', hardLinks: mount === 'local' }), handles: [undefined, undefined] }
   const t: TargetSide = { fs, root, handles: [undefined, undefined] }
   const done: string[] = []
   const history = () => `\n  ${done.join('\n  ')}`

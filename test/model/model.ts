@@ -11,10 +11,13 @@ import { createHash } from 'node:crypto'
 export type Node = Dir | File | Link
 export interface Dir {
   type: 'dir'
+  mode: number
   children: Map<string, Node>
 }
+/** One object per inode: two names holding the same File are hard links. */
 export interface File {
   type: 'file'
+  mode: number
   data: Buffer
 }
 export interface Link {
@@ -33,6 +36,8 @@ export class ModelError extends Error {
 export interface ModelOptions {
   /** The mount stores symlinks; without, symlink(2) answers EPERM (after the kernel's EEXIST). */
   symlinks: boolean
+  /** The mount stores hard links; without, link(2) answers EPERM (after EEXIST). */
+  hardLinks: boolean
 }
 
 /** Linux's MAXSYMLINKS: more links than this in one path walk is ELOOP. */
@@ -46,7 +51,8 @@ interface Walked {
   node: Node | undefined
 }
 
-const newDir = (): Dir => ({ type: 'dir', children: new Map() })
+/** Modes as the tests create them: mkdir 0755, open(O_CREAT) 0644 (under umask 022). */
+const newDir = (): Dir => ({ type: 'dir', mode: 0o755, children: new Map() })
 
 export class Model {
   readonly root: Dir = newDir()
@@ -103,7 +109,7 @@ export class Model {
     const w = this.walk(path, true)
     let node = w.node
     if (node === undefined) {
-      node = { type: 'file', data: Buffer.alloc(0) }
+      node = { type: 'file', mode: 0o644, data: Buffer.alloc(0) }
       w.dir.children.set(w.name, node)
     }
     if (node.type === 'dir') throw new ModelError('EISDIR', path)
@@ -164,6 +170,28 @@ export class Model {
     dst.dir.children.set(dst.name, src.node)
   }
 
+  /**
+   * link(2) as do_linkat: the source is looked up whole first (ENOENT), not followed (Linux
+   * links a symlink itself), then the new name's folder and name (EEXIST); folders are EPERM.
+   */
+  link(existing: string, path: string): void {
+    const src = this.walk(existing, false)
+    if (src.node === undefined) throw new ModelError('ENOENT', existing)
+    const dst = this.walk(path, false)
+    if (dst.node) throw new ModelError('EEXIST', path)
+    if (src.node.type === 'dir') throw new ModelError('EPERM', existing)
+    if (!this.options.hardLinks) throw new ModelError('EPERM', path)
+    dst.dir.children.set(dst.name, src.node)
+  }
+
+  /** chmod(2) follows a symlink; a link's own mode is not compared. */
+  chmod(path: string, mode: number): void {
+    const w = this.walk(path, true)
+    if (w.node === undefined) throw new ModelError('ENOENT', path)
+    if (w.node.type === 'symlink') throw new ModelError('ELOOP', path)
+    w.node.mode = mode
+  }
+
   symlink(target: string, path: string): void {
     const w = this.walk(path, false)
     if (w.node) throw new ModelError('EEXIST', path)
@@ -179,9 +207,9 @@ export class Model {
         const node = dir.children.get(name) as Node
         const p = prefix ? `${prefix}/${name}` : name
         if (node.type === 'dir') {
-          lines.push(describe.dir(p))
+          lines.push(describe.dir(p, node.mode))
           visit(node, p)
-        } else if (node.type === 'file') lines.push(describe.file(p, node.data))
+        } else if (node.type === 'file') lines.push(describe.file(p, node.data, node.mode))
         else lines.push(describe.symlink(p, node.target))
       }
     }
@@ -207,7 +235,7 @@ export function truncateNode(node: File, size: number): void {
 
 /** One line per entry, shared by the model's and the targets' snapshots. */
 export const describe = {
-  dir: (p: string): string => `${p}/`,
-  file: (p: string, data: Buffer): string => `${p} ${data.length} ${createHash('sha1').update(data).digest('hex').slice(0, 10)}`,
+  dir: (p: string, mode: number): string => `${p}/ ${mode.toString(8)}`,
+  file: (p: string, data: Buffer, mode?: number): string => `${p} ${mode === undefined ? '' : `${mode.toString(8)} `}${data.length} ${createHash('sha1').update(data).digest('hex').slice(0, 10)}`,
   symlink: (p: string, target: string): string => `${p} -> ${target}`,
 }

@@ -307,7 +307,12 @@ export function vfsFs(vfs: Vfs): FsLike {
     readdir: async (p) => (await vfs.readdir(await resolve(p, true))).map((e) => e.name).sort(),
     symlink: async (target, p) => vfs.symlink(target, await dirOf(p)),
     readlink: async (p) => vfs.readlink(await dirOf(p)),
-    link: async (a, b) => vfs.link(await dirOf(a), await dirOf(b)),
+    // The kernel looks the existing name up whole (ENOENT) before it walks to the new one.
+    link: async (a, b) => {
+      const from = await dirOf(a)
+      await vfs.stat(from)
+      await vfs.link(from, await dirOf(b))
+    },
     chmod: async (p, mode) => vfs.chmod(await resolve(p, true), mode),
     truncate: async (p, size) => vfs.truncate(await resolve(p, true), size),
     utimes: async (p, a, m) => vfs.utimens(await resolve(p, true), a, m),
