@@ -237,14 +237,17 @@ async function main(): Promise<number> {
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)]
   out.push('')
   out.push(`peak RSS (VmHWM): passthrough ${fmt(rss.passthrough)} MiB, ipfs-vfs daemon ${fmt(rss['ipfs-vfs'])} MiB`)
-  const perRound = (k: Metric) =>
-    (rounds['ipfs-vfs'] ?? []).map((r, i) => ratio(r[k], rounds.passthrough?.[i]?.[k])).join(' ')
-  out.push('ipfs-vfs/passthrough per round (target >= 0.8x on the median):')
+  // Paired ratios: within a round the targets ran back to back, so a slow spell of the machine
+  // hits both; the verdict takes the median of these.
+  out.push('ipfs-vfs/passthrough, paired per round (target >= 0.8x):')
   for (const k of ['seqWrite', 'seqRead', 'create'] as Metric[]) {
-    const v = median(rounds['ipfs-vfs'], k)
-    const p = median(rounds.passthrough, k)
-    const verdict = v === undefined || p === undefined ? '-' : v / p >= 0.8 ? 'ok' : 'BELOW 0.8'
-    out.push(`  ${k.padEnd(8)} ${perRound(k)}  median ${ratio(v, p)} ${verdict}`)
+    const paired = (rounds['ipfs-vfs'] ?? []).flatMap((r, i) => {
+      const p = rounds.passthrough?.[i]?.[k]
+      return r[k] === undefined || p === undefined ? [] : [{ [k]: r[k] / p }]
+    })
+    const m = median(paired, k)
+    const verdict = m === undefined ? '-' : m >= 0.8 ? 'ok' : 'BELOW 0.8'
+    out.push(`  ${k.padEnd(8)} ${paired.map((r) => ratio(r[k], 1)).join(' ')}  median ${ratio(m, 1)} ${verdict}`)
   }
   out.push(`${ROUNDS} rounds, median per metric; loadavg at start ${load0}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   out.push(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`)
