@@ -29,7 +29,9 @@ const CAPABILITIES: Capabilities = Object.freeze({
   chmod: true,
   chown: true,
   utimens: true,
+  atime: true,
   xattrs: true,
+  xattrsWritable: true,
 })
 
 function typeOf(d: Dirent): EntryType {

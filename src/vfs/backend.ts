@@ -62,9 +62,14 @@ export interface Capabilities {
   chmod: boolean
   /** Owner persists (chown works). */
   chown: boolean
-  /** mtime/atime persist (utimens works). */
+  /** mtime persists (utimens works). */
   utimens: boolean
+  /** atime persists apart from mtime (UnixFS and object metadata keep no atime). */
+  atime: boolean
+  /** Extended attributes can be read (getxattr/listxattr). */
   xattrs: boolean
+  /** Extended attributes can be set and removed; false with xattrs: a fixed read-only set (/ipfs's user.ipfs.cid). */
+  xattrsWritable: boolean
 }
 
 export interface CallOptions {

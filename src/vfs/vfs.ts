@@ -354,7 +354,7 @@ export class Vfs {
 
   async setxattr(path: string, name: string, value: Buffer, flags: XattrFlags, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'setxattr')
-    this.require(t, 'xattrs', 'setxattr', 'ENOTSUP')
+    this.require(t, 'xattrsWritable', 'setxattr', 'ENOTSUP')
     if (this.#unstored(t)) throw new VfsError('ENOTSUP', 'setxattr', t.path)
     await call(() => t.mount.backend.setxattr?.(t.rel, name, value, flags, opts) as Promise<void>, 'setxattr', t.path)
     this.changed(t)
@@ -362,7 +362,7 @@ export class Vfs {
 
   async removexattr(path: string, name: string, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'removexattr')
-    this.require(t, 'xattrs', 'removexattr', 'ENOTSUP')
+    this.require(t, 'xattrsWritable', 'removexattr', 'ENOTSUP')
     if (this.#unstored(t)) throw new VfsError('ENODATA', 'removexattr', t.path)
     await call(() => t.mount.backend.removexattr?.(t.rel, name, opts) as Promise<void>, 'removexattr', t.path)
     this.changed(t)

@@ -121,6 +121,15 @@ export function metaCases(test: Test<Ctx>): void {
     const utimens = need(b, 'utimens')
     const a1 = 1_600_000_000_123_456_789n
     const m1 = 1_500_000_000_987_654_321n
+    if (!b.capabilities.atime) {
+      // The store keeps no atime: mtime is exact, an atime alone changes nothing and is no error.
+      await utimens('/f', { atimeNs: a1, mtimeNs: m1 })
+      assert.is((await b.stat('/f')).mtimeNs, m1, 'mtime to the nanosecond')
+      await utimens('/f', { atimeNs: 1_700_000_000_000_000_003n })
+      assert.is((await b.stat('/f')).mtimeNs, m1, 'an atime-only change keeps the mtime')
+      await rejects(utimens('/missing', { mtimeNs: m1 }), 'ENOENT', '/missing')
+      return
+    }
     await utimens('/f', { atimeNs: a1, mtimeNs: m1 })
     let st = await b.stat('/f')
     assert.is(st.atimeNs, a1, 'atime to the nanosecond')
@@ -156,8 +165,19 @@ export function metaCases(test: Test<Ctx>): void {
       return
     }
     const listxattr = need(b, 'listxattr')
-    const setxattr = need(b, 'setxattr')
     const getxattr = need(b, 'getxattr')
+    if (!b.capabilities.xattrsWritable) {
+      // A fixed set of read-only attributes: each listed one reads, none can be set or removed.
+      const names = await listxattr('/f')
+      for (const name of names) assert.ok((await getxattr('/f', name)).length > 0, `${name} has a value`)
+      await refused(b, 'setxattr', (f) => f('/f', 'user.contract.a', Buffer.from('1'), undefined))
+      await refused(b, 'removexattr', (f) => f('/f', names[0] ?? 'user.contract.a'), ['ENOTSUP', 'EPERM', 'ENODATA'])
+      await rejects(getxattr('/f', 'user.contract.absent'), 'ENODATA', '/f')
+      await rejects(getxattr('/missing', names[0] ?? 'user.contract.a'), 'ENOENT', '/missing')
+      assert.equal(await listxattr('/f'), names, 'nothing changed')
+      return
+    }
+    const setxattr = need(b, 'setxattr')
     const removexattr = need(b, 'removexattr')
     const ours = async (path: string): Promise<string> =>
       (await listxattr(path))

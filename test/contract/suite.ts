@@ -56,7 +56,10 @@ function namespaceCases(test: Test<Ctx>): void {
     if (c.chmod) has(['chmod'], 'chmod')
     if (c.chown) has(['chown'], 'chown')
     if (c.utimens) has(['utimens'], 'utimens')
-    if (c.xattrs) has(['getxattr', 'setxattr', 'listxattr', 'removexattr'], 'xattrs')
+    if (c.xattrs) has(['getxattr', 'listxattr'], 'xattrs')
+    if (c.xattrsWritable) has(['setxattr', 'removexattr'], 'xattrsWritable')
+    assert.ok(c.xattrs || !c.xattrsWritable, 'xattrsWritable needs xattrs')
+    assert.ok(c.utimens || !c.atime, 'atime needs utimens')
   })
 
   test('stat: root is a directory, a file has its size and type, missing is ENOENT', async (ctx) => {

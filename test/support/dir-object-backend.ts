@@ -35,7 +35,9 @@ const CAPABILITIES: Capabilities = Object.freeze({
   chmod: true,
   chown: false,
   utimens: true,
+  atime: true,
   xattrs: false,
+  xattrsWritable: false,
 })
 
 /** Upload temporaries: hidden from listings, as an object store hides incomplete multipart uploads. */

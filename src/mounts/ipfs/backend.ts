@@ -91,7 +91,9 @@ function capabilities(preserveMtime: boolean): Capabilities {
     chmod: true,
     chown: false,
     utimens: preserveMtime,
+    atime: false,
     xattrs: true,
+    xattrsWritable: false,
   })
 }
 
