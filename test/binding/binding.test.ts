@@ -21,7 +21,7 @@ interface Mounted {
   child: ChildProcess;
   exited: Promise<number | null>;
   nextLine(prefix: string, ms?: number): Promise<string>;
-  stats(): Promise<{ maxWrite: number; creates: Record<string, { uid: number; gid: number; pid: number }> }>;
+  stats(): Promise<{ maxWrite: number; creates: Record<string, { uid: number; gid: number; pid: number }>; noPath: string[] }>;
 }
 
 async function withMount(fn: (m: Mounted) => Promise<void>): Promise<void> {
@@ -163,6 +163,43 @@ test('callerContext: uid/gid/pid of the process calling create', () =>
     const st = fs.statSync(path.join(m.back, 'ctx'));
     assert.is(st.uid, 1000);
     assert.is(st.gid, 1000);
+  }),
+);
+
+test('hard_remove: an unlinked open file leaves no .fuse_hidden name; its fd reads, writes, truncates and fstats (path \'\')', () =>
+  withMount(async (m) => {
+    const f = path.join(m.mnt, 'f');
+    // Written behind the mount, so the read below is not served from the kernel's page cache.
+    fs.writeFileSync(path.join(m.back, 'f'), 'hello world');
+    const fd = fs.openSync(f, 'r+');
+    try {
+      fs.unlinkSync(f);
+      assert.equal(fs.readdirSync(m.mnt), [], 'no name left in the mount (no .fuse_hidden*)');
+      assert.equal(fs.readdirSync(m.back), [], 'nor in the backing folder');
+      // The unlink made the kernel drop the cached attributes: fstat(2) is a GETATTR without a
+      // handle, which the binding's channel gives the open handle (libfuse has no path for it).
+      const before = fs.fstatSync(fd, { bigint: true });
+      assert.is(before.nlink, 0n, 'fstat right after unlink: no links left');
+      assert.is(before.size, 11n);
+      const buf = Buffer.alloc(32);
+      assert.is(buf.subarray(0, fs.readSync(fd, buf, 0, 32, 0)).toString(), 'hello world');
+      fs.writeSync(fd, 'HELLO', 0);
+      fs.ftruncateSync(fd, 8);
+      const st = fs.fstatSync(fd, { bigint: true });
+      assert.is(st.nlink, 0n);
+      assert.is(st.size, 8n, 'fstat after write and ftruncate');
+    } finally {
+      fs.closeSync(fd);
+    }
+    // RELEASE reaches the daemon after close(2) has returned.
+    let noPath: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      noPath = (await m.stats()).noPath;
+      if (noPath.includes('release')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const op of ['read', 'write', 'ftruncate', 'fgetattr', 'release']) assert.ok(noPath.includes(op), `${op} came with path '' (got: ${noPath.join(', ')})`);
+    assert.equal(fs.readdirSync(m.back), [], 'nothing appeared on release');
   }),
 );
 

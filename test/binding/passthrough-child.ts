@@ -2,7 +2,9 @@
 // into a FUSE daemon living in the same process would deadlock.
 //   node passthrough-child.ts <backing-dir> <mount-dir>
 // Prints `ready` once mounted. On stdin line `stats`, prints `stats <json>` (largest write size
-// seen, caller context of each create). Exits when the FUSE loop ends (onExit).
+// seen, caller context of each create, ops on a handle that came with no path). Exits when the
+// FUSE loop ends (onExit). Mounted with hard_remove: an unlinked open file has no name left, and
+// libfuse passes its handle ops path '' (flag_nullpath_ok in the patched binding).
 // Inodes are reported as backing inode + INO_OFFSET (2^40) to exercise the 64-bit inode path.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,7 +26,11 @@ if (!backing || !mnt) {
 type Cb = (...args: unknown[]) => void;
 const real = (p: string) => path.join(backing, p);
 const errno = (err: NodeJS.ErrnoException | null) => (err ? (err.errno ?? Fuse.EIO) : 0);
-const stats = { maxWrite: 0, creates: {} as Record<string, { uid: number; gid: number; pid: number }> };
+const stats = { maxWrite: 0, creates: {} as Record<string, { uid: number; gid: number; pid: number }>, noPath: [] as string[] };
+/** Records an op on a handle that libfuse sent without a path (its file has no name). */
+const seen = (op: string, p: string) => {
+  if (p === '' && !stats.noPath.includes(op)) stats.noPath.push(op);
+};
 
 function statOut(st: fs.BigIntStats) {
   return {
@@ -37,6 +43,10 @@ function statOut(st: fs.BigIntStats) {
 const ops = {
   getattr(p: string, cb: Cb) {
     fs.lstat(real(p), { bigint: true }, (err, st) => (err ? cb(errno(err)) : cb(0, statOut(st))));
+  },
+  fgetattr(p: string, fd: number, cb: Cb) {
+    seen('fgetattr', p);
+    fs.fstat(fd, { bigint: true }, (err, st) => (err ? cb(errno(err)) : cb(0, statOut(st))));
   },
   readdir(p: string, cb: Cb) {
     fs.readdir(real(p), async (err, names) => {
@@ -63,20 +73,24 @@ const ops = {
       fs.fchown(fd, ctx.uid, ctx.gid, (err2) => cb(errno(err2), fd));
     });
   },
-  read(_p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) {
+  read(p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) {
+    seen('read', p);
     fs.read(fd, buf, 0, len, pos, (err, n) => cb(err ? errno(err) : n));
   },
-  write(_p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) {
+  write(p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) {
+    seen('write', p);
     if (len > stats.maxWrite) stats.maxWrite = len;
     fs.write(fd, buf, 0, len, pos, (err, n) => cb(err ? errno(err) : n));
   },
-  release(_p: string, fd: number, cb: Cb) {
+  release(p: string, fd: number, cb: Cb) {
+    seen('release', p);
     fs.close(fd, (err) => cb(errno(err)));
   },
   truncate(p: string, size: number, cb: Cb) {
     fs.truncate(real(p), size, (err) => cb(errno(err)));
   },
-  ftruncate(_p: string, fd: number, size: number, cb: Cb) {
+  ftruncate(p: string, fd: number, size: number, cb: Cb) {
+    seen('ftruncate', p);
     fs.ftruncate(fd, size, (err) => cb(errno(err)));
   },
   utimens(p: string, atime: bigint | 'now' | 'omit', mtime: bigint | 'now' | 'omit', cb: Cb) {
@@ -110,7 +124,7 @@ const fuse = new Fuse(mnt, ops, {
   extraOptions: [
     'big_writes', 'max_write=131072', 'max_read=131072', 'use_ino', 'readdir_ino',
     'attr_timeout=1', 'entry_timeout=1', 'negative_timeout=0',
-    'fsname=ipfs-vfs-test', 'subtype=ipfs-vfs-test', 'allow_other', 'default_permissions',
+    'fsname=ipfs-vfs-test', 'subtype=ipfs-vfs-test', 'allow_other', 'default_permissions', 'hard_remove',
   ],
   onExit: () => process.exit(0),
 });
