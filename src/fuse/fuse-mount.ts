@@ -10,7 +10,11 @@ const log = createLogger('fuse')
 export interface FuseMountOptions extends OpDeadlines {
   /** Let other users (and root) into the mount; needs user_allow_other for non-root daemons. */
   allowOther: boolean
-  /** Seconds the kernel may cache attributes and names. */
+  /**
+   * Seconds the kernel may cache attributes and names. libfuse 2 gives each path its own kernel
+   * inode, so the other names of a hard-linked file show a change once attrTimeout has passed;
+   * 0 makes them exact, at the cost of a getattr per access.
+   */
   attrTimeout: number
   entryTimeout: number
   /** Largest write the kernel sends in one call (libfuse 2 caps it at 128 KiB). */
@@ -44,6 +48,11 @@ function mountOptions(o: FuseMountOptions): string[] {
     'atomic_o_trunc',
     // The kernel checks permissions against the modes and owners we report.
     'default_permissions',
+    // A file unlinked or replaced while open is removed at once, not renamed to .fuse_hidden*
+    // until its last close (a copy, a delete and an upload of a dead file on an object store,
+    // and wrong with hard links). Its handles go on through the VFS (flag_nullpath_ok in the
+    // binding: libfuse passes no path for a file without a name; the ops use the handle).
+    'hard_remove',
     `attr_timeout=${o.attrTimeout}`,
     `entry_timeout=${o.entryTimeout}`,
     'negative_timeout=0',

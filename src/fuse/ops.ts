@@ -49,6 +49,12 @@ function toFuseStatfs(s: StatFs): Record<string, number> {
   return { bsize: s.bsize, frsize, blocks, bfree, bavail, files: clamp(s.files), ffree: clamp(s.ffree), favail: clamp(s.favail), fsid: 0, flag: 0, namemax: s.namemax }
 }
 
+/**
+ * The name to log for an op on a handle: libfuse passes '' (flag_nullpath_ok) once the file has
+ * no name left (unlinked or replaced while open, with hard_remove).
+ */
+const named = (path: string, fd: number): string => path || `(no name, fh ${fd})`
+
 /** setxattr(2) flags. */
 const XATTR_CREATE = 1
 const XATTR_REPLACE = 2
@@ -97,28 +103,47 @@ export function createFuseOps(vfs: Vfs, fuse: () => FuseInstance | undefined, de
   /** Ops whose reply is a count (read, write) or -errno. */
   const count = (op: string, path: string, work: (o: OpOptions) => Promise<number>, cb: (r: number) => void, timeout = t) => run(op, path, timeout, work, (err, n) => cb(err < 0 ? err : (n ?? 0)))
 
+  /**
+   * fgetattr by the handle. The binding also hands the kernel's handle-less GETATTR (fstat(2))
+   * of an open file a handle of that file, which a RELEASE running at the same moment may just
+   * have closed (EBADF): then the name answers, if the file still has one.
+   */
+  const fstat = async (path: string, fd: number, o: OpOptions): Promise<VfsStat> => {
+    try {
+      return await vfs.fstat(fd, o)
+    } catch (err) {
+      if (path !== '' && err instanceof VfsError && err.code === 'EBADF') return vfs.stat(path, o)
+      throw err
+    }
+  }
+
   return {
     getattr: (path, cb) => run('getattr', path, t, (o) => vfs.stat(path, o), (err, s) => (s ? cb(0, toFuseStat(s)) : cb(err))),
-    fgetattr: (path, fd, cb) => run('fgetattr', path, t, (o) => (fd ? vfs.fstat(fd, o) : vfs.stat(path, o)), (err, s) => (s ? cb(0, toFuseStat(s)) : cb(err))),
-    readdir: (path, cb) =>
+    // Every op on a handle (fgetattr, read, write, flush, fsync, release, ftruncate) works by the
+    // handle alone: the path is '' once the file has no name, and only ever logged.
+    fgetattr: (path, fd, cb) => run('fgetattr', named(path, fd), t, (o) => fstat(path, fd, o), (err, s) => (s ? cb(0, toFuseStat(s)) : cb(err))),
+    readdir: (path, cb) => {
+      // '' is a folder removed while it was being listed: it has no entries to show.
+      if (path === '') return cb(-E.ENOENT)
       run('readdir', path, t, (o) => vfs.readdir(path, o), (err, entries) => {
         // The binding does not add '.' and '..': readdir(3) callers expect them.
         if (entries) cb(0, ['.', '..', ...entries.map((e) => e.name)])
         else cb(err)
-      }),
+      })
+    },
     statfs: (path, cb) => run('statfs', path, t, (o) => vfs.statfs(path, o), (err, s) => (s ? cb(0, toFuseStatfs(s)) : cb(err))),
     open: (path, flags, cb) => run('open', path, t, (o) => vfs.open(path, flags, o), (err, fh) => cb(err, fh)),
     // The binding does not pass create's flags; the kernel has already refused O_EXCL on an
     // existing name, and a new file opened read-write serves any access mode.
     create: (path, mode, cb) => run('create', path, t, (o) => vfs.create(path, mode, fsConstants.O_RDWR, o), (err, fh) => cb(err, fh)),
-    read: (path, fd, buf, len, pos, cb) => count('read', path, (o) => vfs.read(fd, buf.subarray(0, len), pos, o), cb),
-    write: (path, fd, buf, len, pos, cb) => count('write', path, (o) => vfs.write(fd, buf.subarray(0, len), pos, o), cb),
-    flush: (path, fd, cb) => plain('flush', path, (o) => vfs.flush(fd, o), cb, ts),
-    fsync: (path, datasync, fd, cb) => plain('fsync', path, (o) => vfs.fsync(fd, datasync !== 0, o), cb, ts),
+    read: (path, fd, buf, len, pos, cb) => count('read', named(path, fd), (o) => vfs.read(fd, buf.subarray(0, len), pos, o), cb),
+    write: (path, fd, buf, len, pos, cb) => count('write', named(path, fd), (o) => vfs.write(fd, buf.subarray(0, len), pos, o), cb),
+    flush: (path, fd, cb) => plain('flush', named(path, fd), (o) => vfs.flush(fd, o), cb, ts),
+    fsync: (path, datasync, fd, cb) => plain('fsync', named(path, fd), (o) => vfs.fsync(fd, datasync !== 0, o), cb, ts),
     fsyncdir: (_path, _datasync, _fd, cb) => cb(0),
-    release: (path, fd, cb) => plain('release', path, (o) => vfs.release(fd, o), cb, ts),
+    release: (path, fd, cb) => plain('release', named(path, fd), (o) => vfs.release(fd, o), cb, ts),
     truncate: (path, size, cb) => plain('truncate', path, (o) => vfs.truncate(path, size, o), cb, ts),
-    ftruncate: (path, fd, size, cb) => plain('ftruncate', path, (o) => vfs.ftruncate(fd, size, o), cb),
+    ftruncate: (path, fd, size, cb) => plain('ftruncate', named(path, fd), (o) => vfs.ftruncate(fd, size, o), cb),
     utimens: (path, atime, mtime, cb) => plain('utimens', path, (o) => vfs.utimens(path, atime, mtime, o), cb),
     chmod: (path, mode, cb) => plain('chmod', path, (o) => vfs.chmod(path, mode, o), cb),
     chown: (path, uid, gid, cb) => plain('chown', path, (o) => vfs.chown(path, uid, gid, o), cb),
