@@ -2,11 +2,11 @@
  * Functional cases on file contents and open handles: create, read, write, truncate, holes,
  * several handles, unlink and rename of open files, fsync.
  */
-import { lstat } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 import { isFile } from '../../src/vfs/backend.ts'
-import { type Each, fails, settledListing, text } from './helpers.ts'
+import { type Each, fails, text } from './helpers.ts'
 
 export function ioCases(each: Each): void {
   each('create, read, overwrite shorter, append', async ({ fs, dir }) => {
@@ -121,20 +121,27 @@ export function ioCases(each: Each): void {
     assert.is(await text(fs, `${dir}/new`), 'partial')
   })
 
-  each('unlink of an open file: the handle keeps working, the name is gone', async ({ fs, dir, kind }) => {
+  // Through FUSE too: the mount uses hard_remove, so libfuse never renames an open file to
+  // .fuse_hidden* (no such name in listings, in the store, or uploaded on an object store).
+  each('unlink of an open file: the handle keeps working, no name is left, nothing is stored', async ({ fs, dir, hostDir }) => {
     await fs.writeFile(`${dir}/f`, 'before')
     const h = await fs.open(`${dir}/f`, 'r+')
     try {
       await fs.unlink(`${dir}/f`)
       await fails(fs.stat(`${dir}/f`), 'ENOENT', 'the name after unlink')
-      // Through FUSE the open file shows as .fuse_hidden* until release (libfuse's hide).
-      if (kind === 'vfs') assert.is((await fs.readdir(dir)).join(','), '', 'no name while open')
-      await h.write('AFTER!', 0)
-      assert.is((await h.read(10, 0)).toString(), 'AFTER!')
+      assert.is((await fs.readdir(dir)).join(','), '', 'no name while open (no .fuse_hidden*)')
+      assert.equal(await readdir(hostDir), [], 'nothing in the store while open')
+      const st = await h.stat()
+      assert.is(st.nlink, 0, 'fstat by the handle: no links left')
+      assert.is(st.size, 6)
+      await h.write('AFTER!!', 0)
+      assert.is((await h.read(10, 0)).toString(), 'AFTER!!')
+      assert.is((await h.stat()).size, 7)
     } finally {
       await h.close()
     }
-    assert.is(await settledListing(fs, dir), '', 'nothing came back on close')
+    assert.is((await fs.readdir(dir)).join(','), '', 'nothing came back on close')
+    assert.equal(await readdir(hostDir), [], 'the written bytes were never stored')
   })
 
   each('unlink of a new file while it is open: nothing reaches the store', async ({ fs, dir, hostDir }) => {
@@ -146,8 +153,29 @@ export function ioCases(each: Each): void {
     } finally {
       await h.close()
     }
-    assert.is(await settledListing(fs, dir), '')
+    assert.is((await fs.readdir(dir)).join(','), '')
     await fails(lstat(join(hostDir, 'n')), 'ENOENT', 'the store')
+  })
+
+  each('rename onto an open file: its handle keeps the old bytes, the name has the new file', async ({ fs, dir, hostDir }) => {
+    await fs.writeFile(`${dir}/b`, 'old b')
+    const h = await fs.open(`${dir}/b`, 'r+')
+    try {
+      await fs.writeFile(`${dir}/a`, 'new')
+      await fs.rename(`${dir}/a`, `${dir}/b`)
+      assert.is((await fs.readdir(dir)).join(','), 'b', 'one name (no .fuse_hidden*)')
+      assert.equal(await readdir(hostDir), ['b'], 'one object in the store')
+      assert.is((await h.read(10, 0)).toString(), 'old b')
+      await h.write('!', 5)
+      const st = await h.stat()
+      assert.is(st.nlink, 0, 'the replaced file has no name')
+      assert.is(st.size, 6)
+      assert.is(await text(fs, `${dir}/b`), 'new', 'a write to the replaced file does not reach the name')
+    } finally {
+      await h.close()
+    }
+    assert.is(await text(fs, `${dir}/b`), 'new', 'nor does its close')
+    assert.equal(await readdir(hostDir), ['b'])
   })
 
   each('rename of an open file: the handle follows, the content lands under the new name', async ({ fs, dir }) => {

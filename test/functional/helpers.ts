@@ -49,16 +49,3 @@ export async function fails(p: Promise<unknown>, code: string, what: string): Pr
 }
 
 export const text = async (fs: FsLike, p: string): Promise<string> => (await fs.readFile(p)).toString('latin1')
-
-/**
- * The listing once the kernel has released every handle. libfuse's high-level API does not
- * unlink an open file: it renames it to `.fuse_hidden*` and unlinks that on RELEASE, which the
- * kernel sends after close(2) has returned. So through the mount such a name can linger briefly.
- */
-export async function settledListing(fs: FsLike, dir: string): Promise<string> {
-  for (let i = 0; ; i++) {
-    const names = await fs.readdir(dir)
-    if (!names.some((n) => n.startsWith('.fuse_hidden')) || i === 100) return names.join(',')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}

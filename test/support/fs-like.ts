@@ -14,6 +14,7 @@ import { mkdtemp, rm as rmHost } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BigIntStats } from 'node:fs'
+import { DEFAULT_FUSE_OPTIONS } from '../../src/fuse/fuse-mount.ts'
 import { createLocalBackend } from '../../src/mounts/local.ts'
 import { utimensat } from '../../src/native/posix-time.ts'
 import { isDir, isSymlink } from '../../src/vfs/backend.ts'
@@ -354,6 +355,15 @@ export async function vfsTarget(): Promise<Target> {
     },
   }
 }
+
+/** How long the kernel may keep attributes through mountTarget() (the test daemon mounts with DEFAULT_FUSE_OPTIONS), plus a margin. */
+export const ATTR_TIMEOUT_MS = DEFAULT_FUSE_OPTIONS.attrTimeout * 1000 + 300
+
+/**
+ * Waits until attributes the kernel cached through mountTarget() have expired: what a user of a
+ * hard-linked /local file waits for before the other name shows a change (docs/SEMANTICS.md).
+ */
+export const attrTimeoutPassed = (): Promise<void> => new Promise((r) => setTimeout(r, ATTR_TIMEOUT_MS))
 
 /** The same two mounts through the kernel: the test daemon in a child process. */
 export async function mountTarget(): Promise<Target & { mount: TestMount }> {
