@@ -4,12 +4,8 @@
 //   node bench/passthrough.ts <backing-dir> <mountpoint>
 // Prints `mounted <mountpoint>` when ready; on SIGTERM/SIGINT unmounts and exits.
 import fs from 'node:fs'
-import { createRequire } from 'node:module'
+import { Fuse, type FuseInstance, type FuseOps, type FuseTime } from '../src/fuse/binding.ts'
 import { utimensat } from '../src/native/posix-time.ts'
-import type { FuseConstructor, FuseInstance, FuseOps, FuseTime } from '../src/fuse/binding.ts'
-
-const require = createRequire(import.meta.url)
-const Fuse = require('fuse-native') as FuseConstructor
 
 type Done = (r: number) => void
 const err0 = (err: NodeJS.ErrnoException | null): number => (err ? (err.errno ?? -5) : 0)

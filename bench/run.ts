@@ -130,7 +130,12 @@ async function startSite(target: Target, scratch: string): Promise<Site> {
     return { dir, stop: async () => {} }
   }
   if (target === 'passthrough') return startPassthrough(scratch)
-  const m = await startMount({ env: daemonEnv('ipfs-vfs') })
+  // Our own folder, not startMount's ipfs-vfs-test-*: scripts/run-tests.ts clears every
+  // fuse.ipfs-vfs mount whose line holds 'ipfs-vfs-' that appeared during its run, so a test run
+  // alongside the bench would detach this mount.
+  const dir = join(scratch, 'vfs')
+  await mkdir(dir)
+  const m = await startMount({ dir, env: daemonEnv('ipfs-vfs') })
   return {
     dir: join(m.mountpoint, 'local'),
     pid: m.child.pid,
@@ -189,7 +194,7 @@ function ratio(a: number | undefined, b: number | undefined): string {
 }
 
 async function main(): Promise<number> {
-  const scratch = await mkdtemp(join(tmpdir(), 'ipfs-vfs-bench-'))
+  const scratch = await mkdtemp(join(tmpdir(), 'vfsbench-'))
   const sites: Partial<Record<Target, Site>> = {}
   const rounds: Partial<Record<Target, Results[]>> = {}
   const rss: Partial<Record<Target, number | undefined>> = {}
