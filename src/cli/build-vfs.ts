@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createIpfsBackend, type HeliaEngine, openHeliaEngine } from '../mounts/ipfs/index.ts'
+import type { HeliaEngine } from '../mounts/ipfs/index.ts'
 import { createLocalBackend } from '../mounts/local.ts'
 import type { Backend } from '../vfs/backend.ts'
 import { Vfs } from '../vfs/vfs.ts'
@@ -13,6 +13,8 @@ type Engines = Map<string, { engine: Promise<HeliaEngine>; users: number }>
  * mount keeps its own tree root under its own key. The last mount to close stops Helia.
  */
 async function useEngine(engines: Engines, dir: string, networking: boolean): Promise<{ engine: HeliaEngine; release(): Promise<void> }> {
+  // Loaded on first use: Helia costs about 100 MiB of memory that a daemon without /ipfs should not pay.
+  const { openHeliaEngine } = await import('../mounts/ipfs/index.ts')
   let entry = engines.get(dir)
   if (!entry) {
     entry = { engine: openHeliaEngine({ dir, networking }), users: 0 }
@@ -42,6 +44,7 @@ async function createBackend(point: string, spec: MountSpec, stateDir: string, e
       const { engine, release } = await useEngine(engines, join(stateDir, 'helia'), spec.networking)
       try {
         const rootKey = point === '/ipfs' ? '/ipfs-vfs/root' : `/ipfs-vfs/root${point}`
+        const { createIpfsBackend } = await import('../mounts/ipfs/index.ts')
         const backend = await createIpfsBackend({ helia: engine.helia }, { rootKey, offline: !engine.networking, preserveMtime: spec.preserveMtime })
         return {
           ...backend,

@@ -81,12 +81,14 @@ export function createLocalBackend(init: LocalBackendInit): Backend {
       boundary('rmdir', path, opts, async () => {
         notRoot(path, 'rmdir')
         await rmdir(await noFollow(path))
+        root.forgetFolders(path)
       }),
 
     unlink: (path, opts) =>
       boundary('unlink', path, opts, async () => {
         notRoot(path, 'unlink')
         await unlink(await noFollow(path))
+        root.forgetFolders(path)
       }),
 
     /** rename(2): atomic, replaces an existing file or empty directory; a symlink is moved, not followed. */
@@ -95,12 +97,15 @@ export function createLocalBackend(init: LocalBackendInit): Backend {
         notRoot(from, 'rename')
         notRoot(to, 'rename')
         await rename(await noFollow(from), await noFollow(to))
+        root.forgetFolders(from)
+        root.forgetFolders(to)
       }),
 
     /** The target is stored verbatim: it is resolved by whoever follows the link, not here. */
     symlink: (target, path, opts) =>
       boundary('symlink', path, opts, async () => {
         await symlink(target, await noFollow(path))
+        root.forgetFolders(path)
       }),
 
     readlink: (path, opts) => boundary('readlink', path, opts, async () => await readlink(await noFollow(path))),
