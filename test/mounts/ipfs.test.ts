@@ -12,6 +12,8 @@ import { unixfs } from '@helia/unixfs'
 import type { Helia } from 'helia'
 import * as dagPB from '@ipld/dag-pb'
 import type { PBLink } from '@ipld/dag-pb'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
+import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -206,6 +208,27 @@ test('a 4 KiB read near the end of a 64 MiB file reads only the leaf that holds 
   }
 })
 
+test('reads of a file of any layout under /.cid: small dag-pb leaves, several levels, data in the root', async (ctx) => {
+  const fs = unixfs({ blockstore: ctx.engine.helia.blockstore })
+  const bytes = randomBytes(100_000)
+  // CIDv0-style: dag-pb leaves of 1,000 bytes, at most 3 links per node (five levels), and a
+  // one-chunk file carrying metadata (its data inline in the root).
+  const deep = await fs.addBytes(bytes, { cidVersion: 0, rawLeaves: false, reduceSingleLeafToSelf: false, chunker: fixedSize({ chunkSize: 1000 }), layout: balanced({ maxChildrenPerNode: 3 }) })
+  const inline = await fs.addBytes(bytes.subarray(0, 5000), { ...fileImportOptions(KUBO_UNIXFS_V1_2025, { mode: 0o600, mtime: toMtime(5n) }) })
+  const r = (await ctx.b.openReader?.(`/.cid/${deep}`)) as Reader
+  try {
+    for (const [at, length] of [[0, 100_000], [999, 2], [1000, 1000], [54_321, 33_333], [99_990, 100], [100_000, 10]] as const) {
+      const buf = Buffer.alloc(length)
+      const n = await r.read(buf, at)
+      assert.is(n, Math.max(0, Math.min(length, 100_000 - at)), `read ${length} at ${at}`)
+      assert.ok(buf.subarray(0, n).equals(bytes.subarray(at, at + n)), `the bytes at ${at}`)
+    }
+  } finally {
+    await r.close()
+  }
+  assert.is(await read(ctx.b, `/.cid/${inline}`, 4000, 2000), bytes.subarray(4000, 5000).toString('latin1'))
+})
+
 test('a large directory becomes a HAMT shard (256 KiB, as Kubo); listing, lookup and removal work', async (ctx) => {
   const b = await createIpfsBackend({ helia: ctx.engine.helia }, { rootKey: '/test/hamt', preserveMtime: false })
   await b.mkdir('/big', 0o755)
@@ -267,6 +290,8 @@ test('directory mtimes: a change of entries stamps the directory, not the ones a
   assert.is((await b.stat('/a')).mtimeNs, old, 'the grandparent keeps its mtime')
   assert.ok((await b.stat('/a/b')).mtimeNs > old, 'the parent is stamped')
   await b.utimens?.('/a/b', { mtimeNs: old })
+  await put(ctx, '/a/b/f', 'new content')
+  assert.is((await b.stat('/a/b')).mtimeNs, old, 'new content under the same name is not a change of entries')
   await b.rename?.('/a/b/f', '/a/b/g')
   assert.ok((await b.stat('/a/b')).mtimeNs > old, 'rename stamps the directory')
   await b.utimens?.('/a/b', { mtimeNs: old })

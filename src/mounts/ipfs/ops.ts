@@ -111,7 +111,9 @@ export async function putFile(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteSt
     root: await tree.editDir(root, dir, async (d) => {
       const link = await findLink(tree.ctx, d, name, opts)
       if (link !== undefined && (await loadNode(tree.ctx, link.Hash, opts, link)).kind === 'dir') throw errno('EISDIR')
-      return setEntry(tree.ctx, d, name, file, tree.touch(), opts)
+      // A new name changes the folder's entries (its mtime moves); new content under a name it
+      // already has does not, as writing a file leaves its folder's mtime alone.
+      return setEntry(tree.ctx, d, name, file, link === undefined ? tree.touch() : undefined, opts)
     }, opts),
     result: undefined,
   }))
