@@ -40,6 +40,8 @@ export interface MountOptions {
   entry?: 'cli' | 'test'
   /** Extra config merged into the YAML (cli entry). */
   config?: Record<string, unknown>
+  /** More mounts beside /local (cli entry), e.g. `{ '/ipfs': { type: 'ipfs' } }`. */
+  mounts?: Record<string, Record<string, unknown>>
   /** Keep the scratch directory after stop (for restart tests). */
   dir?: string
   env?: Record<string, string>
@@ -79,7 +81,7 @@ export async function startMount(opts: MountOptions = {}): Promise<TestMount> {
     args = [join(ROOT, 'test/support/test-daemon.ts'), mountpoint, stateDir, localRoot, objectRoot]
   } else {
     const configFile = join(dir, 'config.yaml')
-    await writeFile(configFile, stringify({ mounts: { '/local': { type: 'local', root: localRoot } }, ...opts.config }))
+    await writeFile(configFile, stringify({ mounts: { '/local': { type: 'local', root: localRoot }, ...opts.mounts }, ...opts.config }))
     args = [join(ROOT, 'src/cli/main.ts'), 'mount', mountpoint, '--config', configFile, '--state-dir', stateDir]
   }
   const child = spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })

@@ -1,20 +1,25 @@
 /**
- * A daemon for tests: /local over a directory and /obj over the whole-object test backend, so
- * the VFS staging is exercised through the real kernel. Prints `mounted ...` when ready, exits
- * cleanly on SIGTERM or external unmount. Usage: test-daemon.ts MOUNTPOINT STATE LOCAL OBJ
+ * A daemon for tests: /ipfs on embedded Helia (its repository in STATE/helia, as the CLI keeps
+ * it), /local over a directory and /obj over the whole-object test backend, so the VFS staging is
+ * exercised through the real kernel. Prints `mounted ...` when ready, exits cleanly on SIGTERM or
+ * external unmount. Usage: test-daemon.ts MOUNTPOINT STATE LOCAL OBJ
  */
 import { join } from 'node:path'
 import { DEFAULT_FUSE_OPTIONS, mountFuse } from '../../src/fuse/fuse-mount.ts'
+import { createIpfsBackend, openHeliaEngine } from '../../src/mounts/ipfs/index.ts'
 import { createLocalBackend } from '../../src/mounts/local.ts'
 import { Vfs } from '../../src/vfs/vfs.ts'
 import { createDirObjectBackend } from './dir-object-backend.ts'
 
 const [mountpoint, stateDir, localRoot, objectRoot] = process.argv.slice(2) as [string, string, string, string]
 const vfs = new Vfs({ stagingDir: join(stateDir, 'staging') })
+// As src/cli/build-vfs.ts does for the default /ipfs mount: offline, mtimes kept.
+const engine = await openHeliaEngine({ dir: join(stateDir, 'helia'), networking: false })
+vfs.addMount('/ipfs', await createIpfsBackend({ helia: engine.helia }, { rootKey: '/ipfs-vfs/root', offline: true, preserveMtime: true }))
 vfs.addMount('/local', createLocalBackend({ root: localRoot }))
 vfs.addMount('/obj', createDirObjectBackend({ root: objectRoot }), { cacheTtlMs: 1000 })
 const mount = await mountFuse(vfs, mountpoint, DEFAULT_FUSE_OPTIONS)
-process.stdout.write(`mounted /local /obj at ${mountpoint}\n`)
+process.stdout.write(`mounted /ipfs /local /obj at ${mountpoint}\n`)
 let stopping = false
 const stop = async (unmount: boolean) => {
   if (stopping) return
@@ -22,6 +27,7 @@ const stop = async (unmount: boolean) => {
   await vfs.files.flushAll()
   if (unmount) await mount.unmount()
   await vfs.close()
+  await engine.close()
   process.exit(0)
 }
 process.once('SIGTERM', () => void stop(true))

@@ -12,9 +12,25 @@ import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 import { type MountOptions, type TestMount, withMount } from './mount.ts'
 
-/** The two kinds of mount every scenario runs on: a passthrough and a whole-object store. */
-export type Target = 'local' | 'obj'
-export const TARGETS: readonly Target[] = ['local', 'obj']
+/**
+ * The mounts every scenario runs on: a passthrough, a whole-object store, and /ipfs (whole-object
+ * too, on embedded Helia).
+ */
+export type Target = 'local' | 'obj' | 'ipfs'
+export const TARGETS: readonly Target[] = ['local', 'obj', 'ipfs']
+
+/**
+ * What differs between the targets. Where a store has no hard links `link` answers EPERM (git
+ * then copies); /obj has no symlinks (EPERM) while /ipfs keeps them as UnixFS symlink nodes.
+ * Neither object store keeps owners (only a chown to the current owner succeeds), and /ipfs keeps
+ * no atime and takes no xattr (ENOTSUP; its one attribute, user.ipfs.cid, is read-only): none of
+ * which the tools here trip over, as they run as the daemon's user on trees without xattrs.
+ */
+export const CAN: Readonly<Record<Target, { readonly symlinks: boolean; readonly hardLinks: boolean }>> = {
+  local: { symlinks: true, hardLinks: true },
+  obj: { symlinks: false, hardLinks: false },
+  ipfs: { symlinks: true, hardLinks: false },
+}
 
 export interface RunResult {
   code: number | null
@@ -78,15 +94,25 @@ export interface ToolCtx {
   m: TestMount
   /** A native scratch directory for the same work, removed afterwards. */
   native: string
-  /** The folder of a mount inside the VFS: `<mountpoint>/local` or `<mountpoint>/obj`. */
+  /** The folder of a mount inside the VFS: `<mountpoint>/local`, `/obj` or `/ipfs`. */
   at(target: Target): string
-  /** The host directory behind a mount (to check what the store really holds). */
-  store(target: Target): string
+  /**
+   * Where to read what the store really holds, past any staged copy: the host directory behind
+   * /local and /obj; for /ipfs, the tree's current root CID read back through `/ipfs/.cid/<cid>`
+   * (straight from the blockstore; read-only, so its entries show no write bits). Ask again after
+   * each change: the root CID moves with every one.
+   */
+  store(target: Target): Promise<string>
+}
+
+/** The root CID of the /ipfs tree at `ipfsDir` (its `user.ipfs.cid`). */
+export async function rootCid(ipfsDir: string): Promise<string> {
+  return (await ok('getfattr', ['--only-values', '-n', 'user.ipfs.cid', ipfsDir])).trim()
 }
 
 /**
- * A fresh test mount (/local and /obj) and a native scratch directory for one test. A failure
- * carries the daemon's log, which names the op and errno that broke the tool.
+ * A fresh test mount (/ipfs, /local and /obj) and a native scratch directory for one test. A
+ * failure carries the daemon's log, which names the op and errno that broke the tool.
  */
 export async function onMount(fn: (ctx: ToolCtx) => Promise<void>, opts: MountOptions = {}): Promise<void> {
   const native = await mkdtemp(join(tmpdir(), 'ipfs-vfs-native-'))
@@ -96,7 +122,7 @@ export async function onMount(fn: (ctx: ToolCtx) => Promise<void>, opts: MountOp
         m,
         native,
         at: (t) => join(m.mountpoint, t),
-        store: (t) => (t === 'local' ? m.localRoot : m.objectRoot),
+        store: async (t) => (t === 'local' ? m.localRoot : t === 'obj' ? m.objectRoot : join(m.mountpoint, 'ipfs/.cid', await rootCid(join(m.mountpoint, 'ipfs')))),
       }
       try {
         await fn(ctx)
@@ -116,6 +142,8 @@ export interface ListingOptions {
   dirTimes?: boolean
   /** Include mtimes at all (default true). */
   times?: boolean
+  /** Show modes without their write bits, as /ipfs/.cid/<cid> shows every entry (default false). */
+  readOnly?: boolean
 }
 
 /**
@@ -123,7 +151,7 @@ export interface ListingOptions {
  * folders, whose size is the filesystem's business), mtime in ns (find's %T@), link target.
  */
 export async function listing(dir: string, opts: ListingOptions = {}): Promise<string> {
-  const { times = true, dirTimes = true } = opts
+  const { times = true, dirTimes = true, readOnly = false } = opts
   const out = await ok('find', ['.', '-mindepth', '1', '-printf', '%P\\t%y\\t%m\\t%s\\t%T@\\t%l\\n'], { cwd: dir })
   const lines = out
     .split('\n')
@@ -131,7 +159,8 @@ export async function listing(dir: string, opts: ListingOptions = {}): Promise<s
     .map((l) => {
       const [path, type, mode, size, mtime, target] = l.split('\t')
       const showTime = times && (dirTimes || type !== 'd')
-      return [path, type, mode, type === 'd' ? '-' : size, showTime ? mtime : '-', target].join(' ')
+      const perm = readOnly ? (Number.parseInt(mode ?? '', 8) & ~0o222).toString(8) : mode
+      return [path, type, perm, type === 'd' ? '-' : size, showTime ? mtime : '-', target].join(' ')
     })
   return lines.sort().join('\n')
 }

@@ -1,7 +1,8 @@
 /**
  * cp, mv, tar, appends and dd through the mount, each compared with the same work on a native
  * directory: the trees must diff clean and list the same modes, sizes and nanosecond mtimes.
- * Every scenario runs on /local (passthrough) and /obj (whole-object: staged, uploaded on close).
+ * Every scenario runs on /local (passthrough), /obj (whole-object: staged, uploaded on close) and
+ * /ipfs (whole-object on embedded Helia; what it holds is read back by root CID).
  */
 import { access, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -9,7 +10,7 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ROOT } from '../support/mount.ts'
-import { TARGETS, assertSameTree, clean, listing, makeTree, ok, onMount, run, sha256, sha256sum } from '../support/tools.ts'
+import { CAN, TARGETS, type Target, assertSameTree, clean, listing, makeTree, ok, onMount, run, sha256, sha256sum } from '../support/tools.ts'
 
 const test = suite('tools: cp, mv, tar, append, dd')
 let scratch = ''
@@ -28,10 +29,10 @@ async function gone(path: string): Promise<boolean> {
 }
 
 for (const t of TARGETS) {
-  const links = t === 'local'
+  const { symlinks, hardLinks } = CAN[t]
   test(`cp -a of a tree on /${t}: diff -r clean, same modes, sizes and mtimes`, () =>
     onMount(async ({ at, native }) => {
-      await makeTree(join(native, 'src'), { symlinks: links, hardLinks: links })
+      await makeTree(join(native, 'src'), { symlinks, hardLinks })
       for (const dir of [join(native, 'copy'), join(at(t), 'copy')]) {
         await mkdir(dir)
         await clean('cp', ['-a', 'src', dir], { cwd: native })
@@ -41,7 +42,7 @@ for (const t of TARGETS) {
       assert.is(await listing(join(at(t), 'copy')), want)
       // The listing compared really carries the preserved times (cp -a natively keeps them).
       assert.match(want, /^src\/a\/b\/c\/deep\.txt f 644 5 981173106\.1234567890 $/m)
-      if (links) {
+      if (hardLinks) {
         const [a, b] = (await ok('stat', ['-c', '%h %i', 'hard1', 'hard2'], { cwd: join(at(t), 'copy/src') })).trim().split('\n')
         assert.is(a, b, 'cp -a keeps the hard-link pair as one inode')
         assert.match(a ?? '', /^2 /)
@@ -60,6 +61,20 @@ test('/obj refuses symlinks and hard links with EPERM (ln reports it, nothing is
     assert.is(hard.code, 1)
     assert.match(hard.stderr, /Operation not permitted/)
     assert.is(await listing(dir, { times: false }), 'f f 644 1 - ')
+  }))
+
+test('/ipfs keeps symlinks (also dangling ones) and refuses hard links with EPERM', () =>
+  onMount(async ({ at }) => {
+    const dir = at('ipfs')
+    await writeFile(join(dir, 'f'), 'x')
+    await clean('ln', ['-s', 'f', 'sym'], { cwd: dir })
+    await clean('ln', ['-s', '../nowhere', 'dangling'], { cwd: dir })
+    assert.is(await ok('readlink', ['sym', 'dangling'], { cwd: dir }), 'f\n../nowhere\n')
+    assert.is(await readFile(join(dir, 'sym'), 'utf8'), 'x')
+    const hard = await run('ln', ['f', 'hard'], { cwd: dir })
+    assert.is(hard.code, 1)
+    assert.match(hard.stderr, /Operation not permitted/)
+    assert.is(await listing(dir, { times: false }), 'dangling l 777 10 - ../nowhere\nf f 644 1 - \nsym l 777 1 - f')
   }))
 
 for (const t of TARGETS) {
@@ -88,30 +103,35 @@ for (const t of TARGETS) {
     }))
 }
 
-test('mv across mounts: rename answers EXDEV, mv copies with modes and mtimes, the source is gone', () =>
-  onMount(async ({ m, at }) => {
-    await makeTree(join(at('local'), 'tree'), { symlinks: false, hardLinks: false })
-    await writeFile(join(at('local'), 'file.txt'), 'moving\n', { mode: 0o640 })
-    await ok('touch', ['-d', '2005-05-05 05:05:05.555555555', 'file.txt'], { cwd: at('local') })
-    const tree = await listing(join(at('local'), 'tree'))
-    const fileStat = await ok('stat', ['-c', '%a %s %Y %y', 'file.txt'], { cwd: at('local') })
-    const err = await rename(join(at('local'), 'file.txt'), join(at('obj'), 'file.txt')).catch((e: NodeJS.ErrnoException) => e)
-    assert.is((err as NodeJS.ErrnoException | undefined)?.code, 'EXDEV')
+const OBJECT_TARGETS: readonly Target[] = ['obj', 'ipfs']
 
-    await clean('mv', [join(at('local'), 'file.txt'), join(at('local'), 'tree'), at('obj')])
-    assert.ok(await gone(join(at('local'), 'file.txt')))
-    assert.ok(await gone(join(at('local'), 'tree')))
-    assert.ok(await gone(join(m.localRoot, 'tree')), 'removed from the store behind /local')
-    assert.is(await ok('stat', ['-c', '%a %s %Y %y', 'file.txt'], { cwd: at('obj') }), fileStat)
-    assert.is(await listing(join(at('obj'), 'tree')), tree)
-    assert.is(await listing(join(m.objectRoot, 'tree')), tree, 'uploaded to the object store')
+for (const t of OBJECT_TARGETS) {
+  test(`mv across mounts, /local and /${t}: rename answers EXDEV, mv copies with modes and mtimes, the source is gone`, () =>
+    onMount(async ({ m, at, store }) => {
+      await makeTree(join(at('local'), 'tree'), { symlinks: false, hardLinks: false })
+      await writeFile(join(at('local'), 'file.txt'), 'moving\n', { mode: 0o640 })
+      await ok('touch', ['-d', '2005-05-05 05:05:05.555555555', 'file.txt'], { cwd: at('local') })
+      const tree = await listing(join(at('local'), 'tree'))
+      const stored = await listing(join(at('local'), 'tree'), { readOnly: t === 'ipfs' })
+      const fileStat = await ok('stat', ['-c', '%a %s %Y %y', 'file.txt'], { cwd: at('local') })
+      const err = await rename(join(at('local'), 'file.txt'), join(at(t), 'file.txt')).catch((e: NodeJS.ErrnoException) => e)
+      assert.is((err as NodeJS.ErrnoException | undefined)?.code, 'EXDEV')
 
-    // And back again, /obj -> /local.
-    await clean('mv', [join(at('obj'), 'tree'), join(at('local'), 'back')])
-    assert.ok(await gone(join(at('obj'), 'tree')))
-    assert.ok(await gone(join(m.objectRoot, 'tree')))
-    assert.is(await listing(join(at('local'), 'back')), tree)
-  }))
+      await clean('mv', [join(at('local'), 'file.txt'), join(at('local'), 'tree'), at(t)])
+      assert.ok(await gone(join(at('local'), 'file.txt')))
+      assert.ok(await gone(join(at('local'), 'tree')))
+      assert.ok(await gone(join(m.localRoot, 'tree')), 'removed from the store behind /local')
+      assert.is(await ok('stat', ['-c', '%a %s %Y %y', 'file.txt'], { cwd: at(t) }), fileStat)
+      assert.is(await listing(join(at(t), 'tree')), tree)
+      assert.is(await listing(join(await store(t), 'tree')), stored, 'uploaded to the store')
+
+      // And back again, /${t} -> /local.
+      await clean('mv', [join(at(t), 'tree'), join(at('local'), 'back')])
+      assert.ok(await gone(join(at(t), 'tree')))
+      assert.ok(await gone(join(await store(t), 'tree')))
+      assert.is(await listing(join(at('local'), 'back')), tree)
+    }))
+}
 
 let tarball = ''
 async function packTarball(): Promise<string> {
@@ -154,7 +174,7 @@ for (const t of TARGETS) {
         await clean('sh', ['-c', script], { cwd: dir })
         assert.is(await readFile(join(dir, 'app.log'), 'utf8'), expected, dir)
       }
-      assert.is(await readFile(join(store(t), 'app.log'), 'utf8'), expected)
+      assert.is(await readFile(join(await store(t), 'app.log'), 'utf8'), expected)
     }))
 }
 
@@ -178,7 +198,7 @@ for (const t of TARGETS) {
       }
       const want = await sha256sum(native, ['dd.bin', 'cut.bin'])
       assert.is(await sha256sum(at(t), ['dd.bin', 'cut.bin']), want)
-      assert.is(await sha256sum(store(t), ['dd.bin', 'cut.bin']), want)
+      assert.is(await sha256sum(await store(t), ['dd.bin', 'cut.bin']), want)
       assert.is(await ok('stat', ['-c', '%s', 'dd.bin', 'cut.bin'], { cwd: at(t) }), `${1001 * 4096}\n8000\n`)
     }))
 }
@@ -199,7 +219,7 @@ for (const t of TARGETS) {
       await clean('cp', [path, join(at(t), 'big.bin')], { timeoutMs: 180_000 })
       assert.is((await stat(join(at(t), 'big.bin'))).size, 1 << 30)
       assert.is(await sha256(join(at(t), 'big.bin')), sha)
-      assert.is(await sha256(join(store(t), 'big.bin')), sha)
+      assert.is(await sha256(join(await store(t), 'big.bin')), sha)
     }))
 }
 

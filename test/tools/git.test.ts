@@ -1,15 +1,15 @@
 /**
  * git through the mount: a repository made and committed in the mount has the same commit ids
  * as the same work natively (fixed author, dates and branch), a clean status, and survives a
- * local clone (hard links on /local; /obj answers EPERM and git copies), a --no-hardlinks clone,
- * gc and fsck --full.
+ * local clone (hard links on /local; /obj and /ipfs answer EPERM and git copies), a
+ * --no-hardlinks clone, gc and fsck --full.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { TARGETS, ok, onMount, run, toolEnv } from '../support/tools.ts'
+import { CAN, TARGETS, ok, onMount, run, toolEnv } from '../support/tools.ts'
 
 const test = suite('tools: git')
 let home = ''
@@ -77,18 +77,18 @@ for (const t of TARGETS) {
 }
 
 for (const t of TARGETS) {
-  test(`git clone of a repository in /${t} into /${t}: ${t === 'local' ? 'hard-linked objects' : 'EPERM on link, git copies'}; fsck clean`, () =>
+  test(`git clone of a repository in /${t} into /${t}: ${CAN[t].hardLinks ? 'hard-linked objects' : 'EPERM on link, git copies'}; fsck clean`, () =>
     onMount(async ({ at }) => {
       const dir = at(t)
       await makeRepo(join(dir, 'repo'))
       const log = await git(join(dir, 'repo'), 'log', '--format=%H %s')
-      if (t === 'obj') {
+      if (!CAN[t].hardLinks) {
         const ln = await run('ln', ['repo/README.md', 'hl'], { cwd: dir })
         assert.match(`${ln.code} ${ln.stderr}`, /^1 .*Operation not permitted/)
       }
       await git(dir, 'clone', '-q', 'repo', 'clone')
       // Local clones hard-link the object files: both names show nlink 2 where links exist.
-      assert.equal(await linkCounts(join(dir, 'clone')), [t === 'local' ? '2' : '1'])
+      assert.equal(await linkCounts(join(dir, 'clone')), [CAN[t].hardLinks ? '2' : '1'])
       await git(dir, 'clone', '-q', '--no-hardlinks', 'repo', 'copy')
       assert.equal(await linkCounts(join(dir, 'copy')), ['1'], '--no-hardlinks copies every object')
       for (const c of ['clone', 'copy']) {

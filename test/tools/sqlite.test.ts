@@ -2,7 +2,7 @@
  * sqlite3 through the mount: 10,000 rows in a few transactions, an index, updates and deletes;
  * the database then passes `PRAGMA integrity_check`, reopened in a new process and read straight
  * from the store behind the mount, and dumps the same SQL as the same work natively. Rollback
- * journal on /local and /obj, WAL on /local.
+ * journal on /local, /obj and /ipfs, WAL on /local.
  */
 import { readdir } from 'node:fs/promises'
 import { suite } from 'uvu'
@@ -43,6 +43,7 @@ const cases: [Target, 'delete' | 'wal'][] = [
   ['local', 'delete'],
   ['local', 'wal'],
   ['obj', 'delete'],
+  ['ipfs', 'delete'],
 ]
 
 for (const [t, journal] of cases) {
@@ -58,7 +59,7 @@ for (const [t, journal] of cases) {
       const want = await check(native, 'db.sqlite')
       assert.match(want, new RegExp(`^ok\\n${journal}\\n${ROWS}\\|`))
       assert.is(await check(at(t), 'db.sqlite'), want)
-      assert.is(await check(store(t), 'db.sqlite'), want)
+      assert.is(await check(await store(t), 'db.sqlite'), want)
       const dump = await ok('sqlite3', ['db.sqlite', '.dump'], { cwd: native })
       assert.ok(dump.length > 500_000, `a dump of ${dump.length} bytes`)
       assert.ok((await ok('sqlite3', ['db.sqlite', '.dump'], { cwd: at(t) })) === dump, '.dump through the mount equals the native one')
