@@ -1,15 +1,22 @@
 // One benchmark phase, run in its own process by bench/run.ts (so that the runner's event loop
 // stays free to drain the daemons' pipes while a phase blocks in synchronous calls). Prints one
 // JSON line: seconds per timed part. Process start-up is not timed.
-//   node bench/workload.ts seqwrite <file> <MiB>     1 MiB writeSync loop, then fsync (timed), close
+//   node bench/workload.ts seqwrite <file> <MiB> [varied]
+//                                                    1 MiB writeSync loop, then fsync and close
+//                                                    (timed); `varied`: every block differs
+//                                                    (bench/data.ts), else all 0x5a
 //   node bench/workload.ts seqread <file>            1 MiB readSync loop to EOF
 //   node bench/workload.ts randread <file> <count>   4 KiB reads at random 4 KiB-aligned offsets,
 //                                                    one FileHandle, one at a time (queue depth 1)
 //   node bench/workload.ts files <dir> <count>       create (open O_CREAT|O_WRONLY + close) each,
 //                                                    stat each, one readdir, unlink each
+//   node bench/workload.ts smallfiles <dir> <count> <bytes>
+//                                                    per file: open O_CREAT|O_WRONLY, write
+//                                                    <bytes> (each file differs), close
 import fs from 'node:fs'
 import { open } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { baseBlock, stamp } from './data.ts'
 
 const MiB = 1 << 20
 const now = (): number => performance.now() / 1000
@@ -28,15 +35,17 @@ function offsets(count: number, blocks: number): number[] {
 }
 
 async function main(): Promise<Record<string, number>> {
-  const [phase, target, arg] = process.argv.slice(2)
+  const [phase, target, arg, arg2] = process.argv.slice(2)
   if (!phase || !target) throw new Error('usage: workload.ts <phase> <path> [n]')
   const n = Number(arg)
   switch (phase) {
     case 'seqwrite': {
-      const buf = Buffer.alloc(MiB, 0x5a)
+      const varied = arg2 === 'varied'
+      const buf = varied ? baseBlock() : Buffer.alloc(MiB, 0x5a)
       const t0 = now()
       const fd = fs.openSync(target, fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_TRUNC, 0o644)
       for (let i = 0; i < n; i++) {
+        if (varied) stamp(buf, i)
         if (fs.writeSync(fd, buf, 0, MiB) !== MiB) throw new Error('short write')
       }
       fs.fsyncSync(fd)
@@ -92,6 +101,18 @@ async function main(): Promise<Record<string, number>> {
       const unlink = now() - t0
       fs.rmdirSync(target)
       return { create, stat, readdir, unlink, ops: n }
+    }
+    case 'smallfiles': {
+      fs.mkdirSync(target, { recursive: true })
+      const base = baseBlock(Number(arg2))
+      const flags = fs.constants.O_CREAT | fs.constants.O_WRONLY
+      const t0 = now()
+      for (let i = 0; i < n; i++) {
+        const fd = fs.openSync(`${target}/f${String(i).padStart(6, '0')}`, flags, 0o644)
+        fs.writeSync(fd, stamp(base, i))
+        fs.closeSync(fd)
+      }
+      return { seconds: now() - t0, ops: n }
     }
     default:
       throw new Error(`unknown phase ${phase}`)
