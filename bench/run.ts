@@ -20,14 +20,14 @@
 // Knobs: BENCH_SIZE_MB (1024), BENCH_FILES (10000), BENCH_RANDOM_READS (20000), BENCH_ROUNDS (3),
 //        BENCH_TARGETS (native,passthrough,ipfs-vfs), BENCH_CPU_PROF=<dir> (--cpu-prof the daemons),
 //        BENCH_SECTIONS (local,ipfs: which sections run), BENCH_IPFS_MB (256), BENCH_IPFS_FILES (2000).
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { detach, isMounted } from '../src/fuse/stale-mount.ts'
-import { startMount } from '../test/support/mount.ts'
+import { startMount, waitForLine } from '../test/support/mount.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const NODE = process.execPath
@@ -86,23 +86,6 @@ function peakRssMiB(pid: number | undefined): number | undefined {
   }
 }
 
-function waitForLine(child: ChildProcess, prefix: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buf = ''
-    const timer = setTimeout(() => reject(new Error(`passthrough not mounted after ${timeoutMs} ms`)), timeoutMs)
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d
-      if (buf.split('\n').some((l) => l.startsWith(prefix))) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`passthrough exited (${code}) before it was mounted`))
-    })
-  })
-}
 
 async function startPassthrough(scratch: string): Promise<Site> {
   const backing = join(scratch, 'pt-backing')

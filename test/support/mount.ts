@@ -47,7 +47,8 @@ export interface MountOptions {
   env?: Record<string, string>
 }
 
-function waitForLine(child: ChildProcess, prefix: string, timeoutMs: number, logs: () => string): Promise<void> {
+/** Waits for a line starting with `prefix` on the child's stdout (a daemon's readiness line). */
+export function waitForLine(child: ChildProcess, prefix: string, timeoutMs: number, logs: () => string = () => ''): Promise<void> {
   return new Promise((resolve, reject) => {
     let buf = ''
     const timer = setTimeout(() => reject(new Error(`daemon not ready after ${timeoutMs} ms:\n${logs()}`)), timeoutMs)
