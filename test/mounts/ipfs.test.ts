@@ -21,7 +21,8 @@ import { createIpfsBackend, type IpfsBackend, type IpfsBackendInit } from '../..
 import { openHeliaEngine, type HeliaEngine } from '../../src/mounts/ipfs/engine.ts'
 import { fileImportOptions, KUBO_UNIXFS_V1_2025, toMtime } from '../../src/mounts/ipfs/import-settings.ts'
 import { isDir, isSymlink, type Reader, S_IFREG } from '../../src/vfs/backend.ts'
-import { type ErrorCode, VfsError } from '../../src/vfs/errors.ts'
+import type { ErrorCode } from '../../src/vfs/errors.ts'
+import { rejects } from '../contract/helpers.ts'
 
 interface Ctx {
   dir: string
@@ -67,15 +68,9 @@ async function read(b: IpfsBackend, path: string, position = 0, length = 1 << 20
   }
 }
 
+/** The call fails with `want` as a VfsError (the contract suite's check). */
 async function code(p: Promise<unknown>, want: ErrorCode): Promise<void> {
-  try {
-    await p
-  } catch (err) {
-    assert.ok(err instanceof VfsError, `a VfsError: ${String(err)}`)
-    assert.is(err.code, want, err.message)
-    return
-  }
-  assert.unreachable(`expected ${want}, the call succeeded`)
+  await rejects(p, want)
 }
 
 const cidOf = async (b: IpfsBackend, path: string): Promise<string> => (await b.getxattr?.(path, 'user.ipfs.cid'))?.toString() ?? ''

@@ -11,7 +11,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createLocalBackend } from '../../src/mounts/local.ts'
 import { type Backend, isSymlink, type OpenFlags } from '../../src/vfs/backend.ts'
-import { type ErrorCode, VfsError } from '../../src/vfs/errors.ts'
+import type { ErrorCode } from '../../src/vfs/errors.ts'
+import { rejects } from '../contract/helpers.ts'
 
 /** The local backend has every optional method (its capabilities declare them all). */
 type LocalBackend = Required<Omit<Backend, 'put' | 'close'>>
@@ -27,15 +28,9 @@ const test = suite<Ctx>('local: confinement and link semantics', {} as Ctx)
 const RW: OpenFlags = { read: true, write: true, append: false, create: false, exclusive: false, truncate: false }
 const CREATE: OpenFlags = { ...RW, create: true }
 
+/** The call fails with `want` as a VfsError (the contract suite's check). */
 async function code(p: Promise<unknown>, want: ErrorCode): Promise<void> {
-  try {
-    await p
-  } catch (err) {
-    assert.ok(err instanceof VfsError, `a VfsError: ${String(err)}`)
-    assert.is(err.code, want, err.message)
-    return
-  }
-  assert.unreachable(`expected ${want}, the call succeeded`)
+  await rejects(p, want)
 }
 
 async function exists(path: string): Promise<boolean> {
