@@ -33,10 +33,11 @@ export const DEFAULT_FUSE_OPTIONS: Readonly<FuseMountOptions> = Object.freeze({
 /** Slack between our deadline and the binding's own timeout, so ours always answers first. */
 const BINDING_SLACK_MS = 5_000
 
-function mountOptions(o: FuseMountOptions): string[] {
+/** The -o options of a mount; the bench's passthrough mounts with the same ones under its own name. */
+export function mountOptions(o: FuseMountOptions, name = 'ipfs-vfs'): string[] {
   const opts = [
-    'fsname=ipfs-vfs',
-    'subtype=ipfs-vfs',
+    `fsname=${name}`,
+    `subtype=${name}`,
     // Without big_writes libfuse 2 splits every write into 4 KiB calls.
     'big_writes',
     `max_write=${o.maxWrite}`,
