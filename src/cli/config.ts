@@ -4,34 +4,9 @@ import { join, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { DEFAULT_FUSE_OPTIONS, type FuseMountOptions } from '../fuse/fuse-mount.ts'
+import { type MountSpec, mountSpecSchema } from './mount-types/index.ts'
 
-const common = {
-  /** Refuse every change with EROFS. Default: what the backend declares. */
-  readOnly: z.boolean().optional(),
-  /** Milliseconds a stat or listing is served from the VFS cache. Default: 0 for local. */
-  cacheTtlMs: z.number().int().nonnegative().optional(),
-}
-
-const localMount = z.strictObject({
-  type: z.literal('local'),
-  /** The directory shown at the mount point. */
-  root: z.string().min(1),
-  ...common,
-})
-
-const ipfsMount = z.strictObject({
-  type: z.literal('ipfs'),
-  /** helia: embedded, its repository in the state directory. (kubo comes with its own issue.) */
-  engine: z.literal('helia').default('helia'),
-  /** Start libp2p so content can be fetched from and provided to the network. Default false. */
-  networking: z.boolean().default(false),
-  /** Keep mtimes in UnixFS metadata (then CIDs differ from a plain `ipfs add`). Default true. */
-  preserveMtime: z.boolean().default(true),
-  ...common,
-})
-
-const mountSpec = z.discriminatedUnion('type', [localMount, ipfsMount])
-export type MountSpec = z.infer<typeof mountSpec>
+export type { MountSpec }
 
 const fuseSection = z
   .strictObject({
@@ -48,7 +23,7 @@ const mountPoint = z.string().regex(/^\/[^\0]+$/, 'an absolute path such as /loc
 
 const configSchema = z.strictObject({
   /** Mounts keyed by where they appear, e.g. /local. */
-  mounts: z.record(mountPoint, mountSpec).optional(),
+  mounts: z.record(mountPoint, mountSpecSchema).optional(),
   fuse: fuseSection.optional(),
   /** Journal, staging, control socket; --state-dir overrides it. */
   stateDir: z.string().min(1).optional(),

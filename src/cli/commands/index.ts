@@ -1,0 +1,6 @@
+import type { Command } from './command.ts'
+import { mountCommand } from './mount.ts'
+import { unmountCommand } from './unmount.ts'
+
+/** Every CLI command, in the order `ipfs-vfs --help` lists them. */
+export const COMMANDS: Command[] = [mountCommand, unmountCommand]

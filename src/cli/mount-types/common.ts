@@ -1,0 +1,24 @@
+import { z } from 'zod'
+import type { Backend } from '../../vfs/backend.ts'
+import type { EngineRegistry } from './engines.ts'
+
+/** Keys every mount type accepts. */
+export const commonKeys = {
+  /** Refuse every change with EROFS. Default: what the backend declares. */
+  readOnly: z.boolean().optional(),
+  /** Milliseconds a stat or listing is served from the VFS cache. Default: 0 for local. */
+  cacheTtlMs: z.number().int().nonnegative().optional(),
+}
+
+/** What a mount type's factory may use besides its own spec. */
+export interface BuildContext {
+  stateDir: string
+  /** Shared IPFS engines: one per repository, closed when the last user releases it. */
+  engines: EngineRegistry
+}
+
+/** One kind of mount: its config schema, its factory over the real client, and a secret-free description. */
+export interface MountType<Spec extends { type: string }> {
+  create(point: string, spec: Spec, ctx: BuildContext): Promise<Backend>
+  describe(spec: Spec): Record<string, unknown>
+}
