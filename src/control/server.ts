@@ -9,8 +9,6 @@ const log = createLogger('control')
 
 export interface ControlServer {
   readonly path: string
-  /** Adds methods after start (a feature that comes up later, e.g. a runtime mount's commands). */
-  register(methods: ControlMethods): void
   close(): Promise<void>
 }
 
@@ -46,14 +44,14 @@ function serve(socket: Socket, methods: ControlMethods): void {
 }
 
 /**
- * Listens on `path` (mode 0600: the socket is the daemon's authority). A socket file left by a
- * killed daemon is removed; a live daemon on it is an error.
+ * Listens on `path` (mode 0600: the socket is the daemon's authority) and serves `methods`, read
+ * at each call, so methods added later are served. A socket file left by a killed daemon is
+ * removed; a live daemon on it is an error.
  */
 export async function startControlServer(path: string, methods: ControlMethods): Promise<ControlServer> {
   if (await daemonAnswers(path)) throw Object.assign(new Error(`another ipfs-vfs daemon serves ${path}`), { code: 'EBUSY' })
   await unlink(path).catch(() => {})
-  const table: ControlMethods = { ...methods }
-  const server: Server = createServer((socket) => serve(socket, table))
+  const server: Server = createServer((socket) => serve(socket, methods))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(path, () => {
@@ -65,9 +63,6 @@ export async function startControlServer(path: string, methods: ControlMethods):
   server.on('error', (err) => log.error('control socket', err))
   return {
     path,
-    register(more) {
-      Object.assign(table, more)
-    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -22,7 +22,7 @@ Options:
     if (!target || rest.length) throw new UsageError('mount takes exactly one mount point')
     const config = await loadConfig(values.config, values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] })
     const daemon = await Daemon.start(config, target)
-    process.stdout.write(`mounted ${daemon.vfs.mounts.list().map((m) => m.point).join(' ')} at ${daemon.fuse.mountpoint}\n`)
+    process.stdout.write(`mounted ${daemon.service.vfs.mounts.list().map((m) => m.point).join(' ')} at ${daemon.fuse.mountpoint}\n`)
     return daemon.serve()
   },
 }

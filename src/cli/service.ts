@@ -1,0 +1,73 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Level } from 'level'
+import type { ControlMethods } from '../control/protocol.ts'
+import { createLogger } from '../log.ts'
+import type { Vfs } from '../vfs/vfs.ts'
+import { buildVfs } from './build-vfs.ts'
+import type { Config } from './config.ts'
+
+const log = createLogger('service')
+
+/** The daemon's LevelDB: one writer. Each feature keeps its records in its own sublevel. */
+export type StateDb = Level<string, unknown>
+
+/**
+ * Everything but FUSE: the Vfs, the state database and the table of control methods that the
+ * CLI (through the control socket) and the MCP adapter call. The daemon serves one of these
+ * behind a FUSE mount; `ipfs-vfs mcp` and CLI commands open one themselves when no daemon runs.
+ */
+export class Service {
+  readonly config: Config
+  readonly vfs: Vfs
+  readonly db: StateDb
+  /** Methods by name; the control socket serves this very object, so later registrations are live. */
+  readonly methods: ControlMethods
+  readonly #closers: (() => Promise<void>)[] = []
+  #closed: Promise<void> | undefined
+
+  private constructor(config: Config, vfs: Vfs, db: StateDb) {
+    this.config = config
+    this.vfs = vfs
+    this.db = db
+    this.methods = { ping: async () => ({ pid: process.pid }) }
+  }
+
+  static async open(config: Config): Promise<Service> {
+    await mkdir(config.stateDir, { recursive: true })
+    const db: StateDb = new Level(join(config.stateDir, 'state'), { valueEncoding: 'json' })
+    await db.open()
+    let vfs: Vfs
+    try {
+      vfs = await buildVfs(config)
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+    return new Service(config, vfs, db)
+  }
+
+  register(methods: ControlMethods): void {
+    Object.assign(this.methods, methods)
+  }
+
+  /** Runs at close, after pending uploads are flushed and before the backends and the database close; last added runs first. */
+  onClose(fn: () => Promise<void>): void {
+    this.#closers.unshift(fn)
+  }
+
+  /** Flushes pending uploads, runs the close hooks, closes the backends and the database. Resolves to the uploads that failed. */
+  async close(): Promise<Error[]> {
+    const failed = await this.vfs.files.flushAll()
+    for (const err of failed) log.error('upload not finished at shutdown', err)
+    this.#closed ??= this.#close()
+    await this.#closed
+    return failed
+  }
+
+  async #close(): Promise<void> {
+    for (const fn of this.#closers) await fn().catch((err: unknown) => log.error('shutdown step', err))
+    await this.vfs.close().catch((err: unknown) => log.error('closing backends', err))
+    await this.db.close().catch((err: unknown) => log.error('closing the state database', err))
+  }
+}
