@@ -6,6 +6,7 @@ import { createLogger } from '../log.ts'
 import type { Vfs } from '../vfs/vfs.ts'
 import { buildVfs } from './build-vfs.ts'
 import type { Config } from './config.ts'
+import { FEATURES } from './features.ts'
 
 const log = createLogger('service')
 
@@ -44,7 +45,14 @@ export class Service {
       await db.close()
       throw err
     }
-    return new Service(config, vfs, db)
+    const service = new Service(config, vfs, db)
+    try {
+      for (const feature of FEATURES) await feature(service)
+    } catch (err) {
+      await service.close()
+      throw err
+    }
+    return service
   }
 
   register(methods: ControlMethods): void {

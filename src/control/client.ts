@@ -30,7 +30,7 @@ export function callDaemon(path: string, method: string, params: unknown = {}, o
         const reply = JSON.parse(line) as ControlReply
         if ('progress' in reply) opts.onProgress?.(reply.progress)
         else if ('result' in reply) settle(() => resolve(reply.result))
-        else settle(() => reject(new ControlError(reply.error.code, reply.error.message)))
+        else settle(() => reject(new ControlError(reply.error.code, reply.error.message, reply.error)))
       })
       socket.write(`${JSON.stringify({ method, params })}\n`)
     })

@@ -11,7 +11,15 @@ export interface ControlRequest {
   params?: unknown
 }
 
-export type ControlReply = { progress: unknown } | { result: unknown } | { error: { code: string; message: string } }
+/** A VfsError keeps its op and path across the socket. */
+export interface ControlErrorBody {
+  code: string
+  message: string
+  op?: string
+  path?: string
+}
+
+export type ControlReply = { progress: unknown } | { result: unknown } | { error: ControlErrorBody }
 
 export function controlSocketPath(stateDir: string): string {
   return join(stateDir, 'control.sock')
@@ -30,8 +38,12 @@ export type ControlMethods = Record<string, ControlMethod>
 export class ControlError extends Error {
   override name = 'ControlError'
   readonly code: string
-  constructor(code: string, message: string) {
+  readonly op: string | undefined
+  readonly path: string | undefined
+  constructor(code: string, message: string, where: { op?: string; path?: string } = {}) {
     super(message)
     this.code = code
+    this.op = where.op
+    this.path = where.path
   }
 }

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { createInterface } from 'node:readline'
 import { createLogger } from '../log.ts'
 import { daemonAnswers } from './client.ts'
-import type { ControlMethods, ControlReply, ControlRequest } from './protocol.ts'
+import type { ControlErrorBody, ControlMethods, ControlReply, ControlRequest } from './protocol.ts'
 
 const log = createLogger('control')
 
@@ -13,8 +13,11 @@ export interface ControlServer {
 }
 
 function errorReply(err: unknown): ControlReply {
-  const e = err as { code?: unknown; message?: unknown }
-  return { error: { code: typeof e?.code === 'string' ? e.code : 'EIO', message: typeof e?.message === 'string' ? e.message : String(err) } }
+  const e = err as { code?: unknown; message?: unknown; op?: unknown; path?: unknown }
+  const body: ControlErrorBody = { code: typeof e?.code === 'string' ? e.code : 'EIO', message: typeof e?.message === 'string' ? e.message : String(err) }
+  if (typeof e?.op === 'string') body.op = e.op
+  if (typeof e?.path === 'string') body.path = e.path
+  return { error: body }
 }
 
 function serve(socket: Socket, methods: ControlMethods): void {
