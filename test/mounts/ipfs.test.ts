@@ -202,6 +202,34 @@ test('a 4 KiB read near the end of a 64 MiB file reads only the leaf that holds 
     await b.close?.()
   }
 })
+test('a sequential reader gets the next leaf read ahead; the bytes stay right', async (ctx) => {
+  const { helia, gets } = counting(ctx.engine.helia)
+  const b = await createIpfsBackend({ helia }, { rootKey: '/test/ahead' })
+  const leaf = 1_048_576
+  const bytes = randomBytes(3 * leaf + 5)
+  await put(ctx, '/seq', bytes, { b })
+  const r = (await b.openReader?.('/seq')) as Reader
+  try {
+    gets.length = 0
+    const buf = Buffer.alloc(131_072)
+    assert.is(await r.read(buf, 0), buf.byteLength)
+    assert.is(gets.length, 1, 'a first read fetches its own leaf only')
+    assert.is(await r.read(buf, buf.byteLength), buf.byteLength)
+    for (let i = 0; i < 50 && gets.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.is(gets.length, 2, 'the second sequential read starts the next leaf')
+    const all = Buffer.alloc(bytes.byteLength)
+    for (let at = 0; at < all.byteLength; at += buf.byteLength) {
+      const n = await r.read(buf, at)
+      buf.copy(all, at, 0, n)
+    }
+    assert.ok(all.equals(bytes), 'every byte as written')
+    assert.is(gets.length, 4, 'each leaf read once')
+  } finally {
+    await r.close()
+    await b.close?.()
+  }
+})
+
 
 test('reads of a file of any layout under /.cid: small dag-pb leaves, several levels, data in the root', async (ctx) => {
   const fs = unixfs({ blockstore: ctx.engine.helia.blockstore })

@@ -26,7 +26,7 @@ interface Piece {
 /** Where a position is: bytes already at hand (a node's own data), or a raw leaf still to read. */
 type Place = Piece | { start: number; cid: CID }
 
-/** How many raw leaves a reader keeps: the one being read and the next, for a read-ahead. */
+/** How many raw leaves a reader keeps: the one being read and the next, read ahead. */
 const KEPT = 2
 
 /**
@@ -62,38 +62,64 @@ async function locate(ctx: DagContext, root: TreeNode, position: number, opts: C
 
 type Source = (position: number, opts: CallOptions | undefined) => Promise<Piece>
 
-function leafSource(ctx: DagContext, node: TreeNode): Source {
+interface LeafSource {
+  piece: Source
+  /** Starts reading the leaf that begins at `end`, if there is one and it is not at hand. */
+  readAhead(end: number): void
+}
+
+function leafSource(ctx: DagContext, node: TreeNode): LeafSource {
   if (node.cid.code !== dagPB.code) {
     // A raw leaf (at most one chunk) or a non-UnixFS block: read once, sliced per call.
     let bytes: Promise<Uint8Array> | undefined
-    return async (_position, opts) => {
-      bytes ??= readBlock(ctx, node.cid, { signal: opts?.signal })
-      return { start: 0, bytes: await bytes }
+    return {
+      piece: async (_position, opts) => {
+        bytes ??= readBlock(ctx, node.cid, { signal: opts?.signal })
+        return { start: 0, bytes: await bytes }
+      },
+      readAhead: () => {},
     }
   }
   // Raw leaves by their start: concurrent reads of one leaf share its read; a failed read (a
   // missing block, a caller's deadline) is not kept for the next one.
   const kept = new Map<number, Promise<Uint8Array>>()
-  return async (position, opts) => {
-    const place = await locate(ctx, node, position, opts)
-    if ('bytes' in place) return place
-    let bytes = kept.get(place.start)
-    if (bytes === undefined) {
-      const reading = readBlock(ctx, place.cid, opts)
-      kept.set(place.start, reading)
-      reading.catch(() => {
-        if (kept.get(place.start) === reading) kept.delete(place.start)
+  const leaf = (start: number, cid: CID, opts: CallOptions | undefined): Promise<Uint8Array> => {
+    let reading = kept.get(start)
+    if (reading === undefined) {
+      const fresh = readBlock(ctx, cid, opts)
+      kept.set(start, fresh)
+      fresh.catch(() => {
+        if (kept.get(start) === fresh) kept.delete(start)
       })
-      for (const start of kept.keys()) if (kept.size > KEPT) kept.delete(start)
-      bytes = reading
+      for (const old of kept.keys()) if (kept.size > KEPT) kept.delete(old)
+      reading = fresh
     }
-    return { start: place.start, bytes: await bytes }
+    return reading
+  }
+  return {
+    piece: async (position, opts) => {
+      const place = await locate(ctx, node, position, opts)
+      if ('bytes' in place) return place
+      return { start: place.start, bytes: await leaf(place.start, place.cid, opts) }
+    },
+    // Not tied to a caller's signal, which ends with the call that started it.
+    readAhead: (end) => {
+      if (end >= node.size || kept.has(end)) return
+      locate(ctx, node, end, undefined)
+        .then((next) => {
+          if ('cid' in next && next.start === end) void leaf(end, next.cid, undefined).catch(() => {})
+        })
+        .catch(() => {})
+    },
   }
 }
 
 export async function openFileReader(ctx: DagContext, node: TreeNode, path: string): Promise<Reader> {
   const source = leafSource(ctx, node)
   let closed = false
+  // Where the previous read ended: a read starting there is sequential, and then the next leaf is
+  // read while the kernel still asks for this one. A lone read fetches only the leaves it needs.
+  let lastEnd = -1
   return {
     read: async (buffer, position, opts) => {
       try {
@@ -102,14 +128,18 @@ export async function openFileReader(ctx: DagContext, node: TreeNode, path: stri
         if (position >= node.size) return 0
         const length = Math.min(buffer.byteLength, node.size - position)
         let done = 0
+        let leafEnd = 0
         while (done < length) {
-          const { start, bytes } = await source(position + done, opts)
+          const { start, bytes } = await source.piece(position + done, opts)
+          leafEnd = start + bytes.byteLength
           const from = position + done - start
           if (from >= bytes.byteLength) break
           const take = Math.min(bytes.byteLength - from, length - done)
           buffer.set(bytes.subarray(from, from + take), done)
           done += take
         }
+        if (position === lastEnd) source.readAhead(leafEnd)
+        lastEnd = position + done
         return done
       } catch (err) {
         throw toIpfsError(err, 'read', path, true)
