@@ -5,7 +5,8 @@
 set -e
 cd "$(dirname "$0")/.."
 need=""
-for pkg in libfuse2 libfuse-dev fuse3 pkg-config make g++ python3 rsync attr sqlite3 git vim-tiny; do
+# swift-* and memcached: the real S3 server (OpenStack Swift s3api) the /s3 tests start; s3fs: the bench's comparison.
+for pkg in libfuse2 libfuse-dev fuse3 pkg-config make g++ python3 rsync attr sqlite3 git vim-tiny swift-proxy swift-object swift-container swift-account python3-swift memcached s3fs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need="$need $pkg"
 done
 # vim-tiny only matters when no vim is there at all.

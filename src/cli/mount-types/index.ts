@@ -3,15 +3,17 @@ import type { Backend } from '../../vfs/backend.ts'
 import type { BuildContext, MountType } from './common.ts'
 import { ipfsSchema, ipfsType } from './ipfs.ts'
 import { localSchema, localType } from './local.ts'
+import { s3Schema, s3Type } from './s3.ts'
 
 /** Every mount type: add a schema here and its factory below. */
-export const mountSpecSchema = z.discriminatedUnion('type', [localSchema, ipfsSchema])
+export const mountSpecSchema = z.discriminatedUnion('type', [localSchema, ipfsSchema, s3Schema])
 export type MountSpec = z.infer<typeof mountSpecSchema>
 
 type Factories = { [T in MountSpec['type']]: MountType<Extract<MountSpec, { type: T }>> }
 const FACTORIES: Factories = {
   local: localType,
   ipfs: ipfsType,
+  s3: s3Type,
 }
 
 function factory<S extends MountSpec>(spec: S): MountType<S> {
