@@ -3,22 +3,34 @@ import { join } from 'node:path'
 import { Vfs } from '../vfs/vfs.ts'
 import type { Config } from './config.ts'
 import { EngineRegistry } from './mount-types/engines.ts'
-import { createMountBackend, describeMount } from './mount-types/index.ts'
+import type { BuildContext } from './mount-types/common.ts'
+import { createMountBackend, describeMount, type MountSpec } from './mount-types/index.ts'
 
-/** The composition root: one backend per configured mount, each over its real client. */
-export async function buildVfs(config: Config): Promise<Vfs> {
+/**
+ * The composition root: one backend per configured mount, each over its real client. `engines`
+ * is shared with the caller (the Service's sync engine opens the same Helia repository).
+ */
+export async function buildVfs(config: Config, engines: EngineRegistry = new EngineRegistry()): Promise<Vfs> {
   await mkdir(config.stateDir, { recursive: true })
   const vfs = new Vfs({ stagingDir: join(config.stateDir, 'staging') })
-  const ctx = { stateDir: config.stateDir, engines: new EngineRegistry() }
+  const ctx = { stateDir: config.stateDir, engines }
   try {
-    for (const [point, spec] of Object.entries(config.mounts)) {
-      const backend = await createMountBackend(point, spec, ctx)
-      const { readOnly, cacheTtlMs } = spec
-      vfs.addMount(point, backend, { ...(readOnly === undefined ? {} : { readOnly }), ...(cacheTtlMs === undefined ? {} : { cacheTtlMs }) }, describeMount(spec))
-    }
+    for (const [point, spec] of Object.entries(config.mounts)) await mountSpec(vfs, point, spec, ctx)
   } catch (err) {
     await vfs.close()
     throw err
   }
   return vfs
+}
+
+/** Creates the backend of one mount spec and adds it at `point` (also for mounts added at run time). */
+export async function mountSpec(vfs: Vfs, point: string, spec: MountSpec, ctx: BuildContext): Promise<void> {
+  const backend = await createMountBackend(point, spec, ctx)
+  const { readOnly, cacheTtlMs } = spec
+  try {
+    vfs.addMount(point, backend, { ...(readOnly === undefined ? {} : { readOnly }), ...(cacheTtlMs === undefined ? {} : { cacheTtlMs }) }, describeMount(spec))
+  } catch (err) {
+    await backend.close?.()
+    throw err
+  }
 }

@@ -2,6 +2,7 @@ import { type FuseMount, mountFuse } from '../fuse/fuse-mount.ts'
 import { type ControlServer, startControlServer } from '../control/server.ts'
 import { controlSocketPath } from '../control/protocol.ts'
 import { createLogger } from '../log.ts'
+import { notifyStopping } from '../ops/notify.ts'
 import type { Config } from './config.ts'
 import { Service } from './service.ts'
 
@@ -27,6 +28,7 @@ export class Daemon {
     try {
       control = await startControlServer(controlSocketPath(config.stateDir), service.methods)
       const fuse = await mountFuse(service.vfs, target, config.fuse)
+      service.startDaemonTasks()
       return new Daemon(service, fuse, control)
     } catch (err) {
       await control?.close()
@@ -46,6 +48,7 @@ export class Daemon {
 
   async #stop(why: string, unmount: boolean): Promise<number> {
     log.info(`stopping (${why})`)
+    await notifyStopping(why)
     // Flushed before the unmount so that a failing upload is still reported while the files are visible.
     const failed = await this.service.vfs.files.flushAll()
     for (const err of failed) log.error('upload not finished at shutdown', err)

@@ -3,10 +3,12 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import type { ControlMethods } from '../control/protocol.ts'
 import { createLogger } from '../log.ts'
+import type { HeliaEngine } from '../mounts/ipfs/index.ts'
 import type { Vfs } from '../vfs/vfs.ts'
 import { buildVfs } from './build-vfs.ts'
 import type { Config } from './config.ts'
 import { FEATURES } from './features.ts'
+import { EngineRegistry } from './mount-types/engines.ts'
 
 const log = createLogger('service')
 
@@ -24,13 +26,19 @@ export class Service {
   readonly db: StateDb
   /** Methods by name; the control socket serves this very object, so later registrations are live. */
   readonly methods: ControlMethods
+  /** The IPFS engines the mounts hold; `ipfs()` shares them. */
+  readonly engines: EngineRegistry
   readonly #closers: (() => Promise<void>)[] = []
+  readonly #daemonTasks: (() => void)[] = []
+  #ipfs: Promise<HeliaEngine> | undefined
+  #releaseIpfs: (() => Promise<void>) | undefined
   #closed: Promise<void> | undefined
 
-  private constructor(config: Config, vfs: Vfs, db: StateDb) {
+  private constructor(config: Config, vfs: Vfs, db: StateDb, engines: EngineRegistry) {
     this.config = config
     this.vfs = vfs
     this.db = db
+    this.engines = engines
     this.methods = { ping: async () => ({ pid: process.pid }) }
   }
 
@@ -39,13 +47,14 @@ export class Service {
     const db: StateDb = new Level(join(config.stateDir, 'state'), { valueEncoding: 'json' })
     await db.open()
     let vfs: Vfs
+    const engines = new EngineRegistry()
     try {
-      vfs = await buildVfs(config)
+      vfs = await buildVfs(config, engines)
     } catch (err) {
       await db.close()
       throw err
     }
-    const service = new Service(config, vfs, db)
+    const service = new Service(config, vfs, db, engines)
     try {
       for (const feature of FEATURES) await feature(service)
     } catch (err) {
@@ -57,6 +66,32 @@ export class Service {
 
   register(methods: ControlMethods): void {
     Object.assign(this.methods, methods)
+  }
+
+  /**
+   * The embedded IPFS engine (Helia over `<stateDir>/helia`) that sync and checkpoints write to:
+   * the one an /ipfs mount on Helia already holds, or opened here on first use (offline unless a
+   * mount asked for networking) and held until close.
+   */
+  ipfs(): Promise<HeliaEngine> {
+    this.#ipfs ??= (async () => {
+      const networking = Object.values(this.config.mounts).some((m) => m.type === 'ipfs' && 'networking' in m && m.networking === true)
+      // Released in #close after the close hooks, so a feature's hook can still finish its work on it.
+      const held = await this.engines.helia(join(this.config.stateDir, 'helia'), networking)
+      this.#releaseIpfs = held.release
+      return held.engine
+    })()
+    return this.#ipfs
+  }
+
+  /** Background work only a daemon does (automatic checkpoints...); a Service opened for one CLI call never runs it. */
+  onDaemon(fn: () => void): void {
+    this.#daemonTasks.push(fn)
+  }
+
+  /** Called by the daemon once it serves: starts what onDaemon registered. */
+  startDaemonTasks(): void {
+    for (const fn of this.#daemonTasks.splice(0)) fn()
   }
 
   /** Runs at close, after pending uploads are flushed and before the backends and the database close; last added runs first. */
@@ -75,6 +110,8 @@ export class Service {
 
   async #close(): Promise<void> {
     for (const fn of this.#closers) await fn().catch((err: unknown) => log.error('shutdown step', err))
+    await this.#ipfs?.catch(() => undefined)
+    await this.#releaseIpfs?.().catch((err: unknown) => log.error('closing the IPFS engine', err))
     await this.vfs.close().catch((err: unknown) => log.error('closing backends', err))
     await this.db.close().catch((err: unknown) => log.error('closing the state database', err))
   }
