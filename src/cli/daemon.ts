@@ -2,7 +2,6 @@ import { type FuseMount, mountFuse } from '../fuse/fuse-mount.ts'
 import { type ControlServer, startControlServer } from '../control/server.ts'
 import { controlSocketPath } from '../control/protocol.ts'
 import { createLogger } from '../log.ts'
-import { notifyStopping } from '../ops/notify.ts'
 import type { Config } from './config.ts'
 import { Service } from './service.ts'
 
@@ -48,7 +47,6 @@ export class Daemon {
 
   async #stop(why: string, unmount: boolean): Promise<number> {
     log.info(`stopping (${why})`)
-    await notifyStopping(why)
     // Flushed before the unmount so that a failing upload is still reported while the files are visible.
     const failed = await this.service.vfs.files.flushAll()
     for (const err of failed) log.error('upload not finished at shutdown', err)
