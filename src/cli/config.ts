@@ -21,18 +21,27 @@ const fuseSection = z
 
 const mountPoint = z.string().regex(/^\/[^\0]+$/, 'an absolute path such as /local')
 
+const journalSection = z.strictObject({
+  /** Record every mutating operation (write-ahead) and recover at start. Default true; false is for benchmarks. */
+  enabled: z.boolean(),
+})
+
 const configSchema = z.strictObject({
   /** Mounts keyed by where they appear, e.g. /local. */
   mounts: z.record(mountPoint, mountSpecSchema).optional(),
   fuse: fuseSection.optional(),
   /** Journal, staging, control socket; --state-dir overrides it. */
   stateDir: z.string().min(1).optional(),
+  /** The write-ahead journal. */
+  journal: journalSection.optional(),
 })
 
 export interface Config {
   mounts: Record<string, MountSpec>
   fuse: FuseMountOptions
   stateDir: string
+  /** Absent: the journal is on. */
+  journal?: z.infer<typeof journalSection>
 }
 
 /** A bad config file: the message is one line naming the file, the key and what was expected. */
@@ -80,7 +89,7 @@ export function parseConfig(text: string, source: string, overrides: { stateDir?
   }
   const stateDir = resolve(overrides.stateDir ?? parsed.data.stateDir ?? defaultStateDir())
   const mounts = parsed.data.mounts ?? defaultMounts(stateDir)
-  return Object.freeze({ mounts, fuse: Object.freeze({ ...DEFAULT_FUSE_OPTIONS, ...parsed.data.fuse }), stateDir })
+  return Object.freeze({ mounts, fuse: Object.freeze({ ...DEFAULT_FUSE_OPTIONS, ...parsed.data.fuse }), stateDir, ...(parsed.data.journal ? { journal: Object.freeze(parsed.data.journal) } : {}) })
 }
 
 export async function loadConfig(file: string | undefined, overrides: { stateDir?: string } = {}): Promise<Config> {

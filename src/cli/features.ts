@@ -1,3 +1,5 @@
+import { startJournal } from '../journal/feature.ts'
+import type { JournalDb } from '../journal/store.ts'
 import type { Service } from './service.ts'
 
 /**
@@ -7,4 +9,11 @@ import type { Service } from './service.ts'
  */
 type Feature = (service: Service) => Promise<void>
 
-export const FEATURES: Feature[] = []
+/** The write-ahead journal in its own sublevel: recovery runs here, before anything is served. */
+async function journalFeature(service: Service): Promise<void> {
+  if (service.config.journal?.enabled === false) return
+  const db = service.db.sublevel<string, unknown>('journal', { valueEncoding: 'json' }) as unknown as JournalDb
+  service.journal = await startJournal({ vfs: service.vfs, stateDir: service.config.stateDir, db, register: (m) => service.register(m), onClose: (fn) => service.onClose(fn) })
+}
+
+export const FEATURES: Feature[] = [journalFeature]

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import type { ControlMethods } from '../control/protocol.ts'
+import type { Journal } from '../journal/journal.ts'
 import { createLogger } from '../log.ts'
 import type { HeliaEngine } from '../mounts/ipfs/index.ts'
 import type { Vfs } from '../vfs/vfs.ts'
@@ -26,6 +27,12 @@ export class Service {
   readonly db: StateDb
   /** Methods by name; the control socket serves this very object, so later registrations are live. */
   readonly methods: ControlMethods
+  /**
+   * The write-ahead journal (src/journal/journal.ts), opened and recovered by the journal feature
+   * before anything is served; undefined when the config turns it off. Other features read
+   * `journal.lastSeq` and record their own operations with `journal.begin(...)`.
+   */
+  journal: Journal | undefined
   /** The IPFS engines the mounts hold; `ipfs()` shares them. */
   readonly engines: EngineRegistry
   readonly #closers: (() => Promise<void>)[] = []
@@ -42,7 +49,8 @@ export class Service {
     this.methods = { ping: async () => ({ pid: process.pid }) }
   }
 
-  static async open(config: Config): Promise<Service> {
+  /** `prepare` runs on the built Vfs before the features (tests add mounts the config cannot describe). */
+  static async open(config: Config, opts: { prepare?: (vfs: Vfs) => Promise<void> } = {}): Promise<Service> {
     await mkdir(config.stateDir, { recursive: true })
     const db: StateDb = new Level(join(config.stateDir, 'state'), { valueEncoding: 'json' })
     await db.open()
@@ -50,6 +58,7 @@ export class Service {
     const engines = new EngineRegistry()
     try {
       vfs = await buildVfs(config, engines)
+      await opts.prepare?.(vfs)
     } catch (err) {
       await db.close()
       throw err

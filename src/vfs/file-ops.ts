@@ -4,7 +4,8 @@ import { VfsError, toVfsError } from './errors.ts'
 import type { Mount } from './mount-table.ts'
 import { type Handle, HandleTable, type ObjectNode, type ObjectNodes, parseOpenFlags, stagedStat } from './open-files.ts'
 import { dirname, isWithin, joinPath } from './paths.ts'
-import type { StagedMeta } from './staging.ts'
+import { MAX_REHASH, type StagedMeta, hashRead } from './staging.ts'
+import { WriteSession } from './write-session.ts'
 import { type OpOptions, type Vfs, type VfsStat, call } from './vfs.ts'
 
 type MountTarget = { mount: Mount; rel: string; path: string }
@@ -44,6 +45,22 @@ export class FileOps {
     }
     if (r.kind === 'synthetic' || r.rel === '/') throw new VfsError('EISDIR', 'open', r.path)
     const t = changes ? this.#vfs.writable(path, 'open') : r
+    const journal = changes ? this.#vfs.journal : undefined
+    if (!journal) return this.#openIn(t, flags, mode, opts)
+    // A write session: one journal entry from this open to the handle's release.
+    const ticket = await journal.begin({ op: 'write', mount: t.mount.point, paths: [t.path], args: { flags: describeFlags(flags), ...(mode === undefined ? {} : { mode: mode & 0o7777 }) } })
+    let fh: number
+    try {
+      fh = await this.#openIn(t, flags, mode, opts)
+    } catch (err) {
+      void ticket.end({ errno: toVfsError(err, 'open', t.path).code })
+      throw err
+    }
+    this.handles.get(fh, 'open').session = new WriteSession(ticket)
+    return fh
+  }
+
+  #openIn(t: MountTarget, flags: OpenFlags, mode: number | undefined, opts?: OpOptions): Promise<number> {
     if (t.mount.backend.capabilities.writes === 'randomWrite') return this.#openRandom(t, flags, mode, opts)
     return this.#openObject(t, flags, mode, opts)
   }
@@ -119,11 +136,14 @@ export class FileOps {
     if (h.kind === 'random') {
       const n = await call(() => h.file.write(buffer, position, opts), 'write', vfsPath(h.mount, h.rel))
       this.#touched(h.mount, h.rel)
+      h.session?.wrote(buffer, position, n)
       return n
     }
     if (!h.writable) throw new VfsError('EBADF', 'write', vfsPath(h.node.mount, h.node.rel))
     const staged = await this.#staged(h.node, opts)
-    return staged.write(buffer, position)
+    const n = await staged.write(buffer, position)
+    h.session?.wrote(buffer, position, n)
+    return n
   }
 
   async ftruncate(fh: number, size: number, opts?: CallOptions): Promise<void> {
@@ -131,10 +151,12 @@ export class FileOps {
     if (size < 0) throw new VfsError('EINVAL', 'ftruncate')
     if (h.kind === 'random') {
       await call(() => h.file.truncate(size, opts), 'ftruncate', vfsPath(h.mount, h.rel))
+      h.session?.truncated(size)
       return this.#touched(h.mount, h.rel)
     }
     const staged = await this.#staged(h.node, opts)
     await staged.truncate(size)
+    h.session?.truncated(size)
   }
 
   async fstat(fh: number, opts?: CallOptions): Promise<VfsStat> {
@@ -170,12 +192,32 @@ export class FileOps {
   async release(fh: number, opts?: CallOptions): Promise<void> {
     const h = this.handles.get(fh, 'release')
     this.handles.delete(fh)
-    if (h.kind === 'random') return call(() => h.file.close(), 'release', vfsPath(h.mount, h.rel))
+    if (h.kind === 'random') {
+      const path = vfsPath(h.mount, h.rel)
+      if (h.session) await this.#endRandomSession(h.session, h.file, opts)
+      return call(() => h.file.close(), 'release', path)
+    }
     const { node } = h
     await h.reader?.close().catch(() => {})
     node.refs--
     if (h.writable && !h.error) await this.#commit(h, opts).catch((err: unknown) => this.lostErrors.push(toVfsError(err, 'release', vfsPath(node.mount, node.rel))))
+    if (h.session) {
+      const staged = node.staged
+      const sha256 = await staged?.sha256().catch(() => undefined)
+      void h.session.ticket.end({ ...(h.error ? { errno: h.error.code } : {}), result: h.session.result(staged?.size, sha256) })
+    }
     await this.#nodes.releaseIfIdle(node)
+  }
+
+  /** The size and content hash of a written-through file at close (read back only when its writes came out of order). */
+  async #endRandomSession(session: WriteSession, file: Extract<Handle, { kind: 'random' }>['file'], opts?: CallOptions): Promise<void> {
+    try {
+      const { size } = await file.stat(opts)
+      const sha256 = session.hash.digest(size) ?? (size <= MAX_REHASH ? await hashRead((b, p) => file.read(b, p, opts), size) : undefined)
+      void session.ticket.end({ result: session.result(size, sha256) })
+    } catch (err) {
+      void session.ticket.end({ errno: toVfsError(err, 'release').code, result: session.result(undefined, undefined) })
+    }
   }
 
   async #commit(h: Extract<Handle, { kind: 'object' }>, opts?: CallOptions): Promise<void> {
@@ -274,6 +316,15 @@ export class FileOps {
     if (cached && cached.nlink > 1) this.#vfs.cache.invalidateTree(mount.point)
     else this.#vfs.cache.invalidate(path, path)
   }
+}
+
+function describeFlags(flags: OpenFlags): string {
+  const parts = [flags.write ? (flags.read ? 'O_RDWR' : 'O_WRONLY') : 'O_RDONLY']
+  if (flags.create) parts.push('O_CREAT')
+  if (flags.exclusive) parts.push('O_EXCL')
+  if (flags.truncate) parts.push('O_TRUNC')
+  if (flags.append) parts.push('O_APPEND')
+  return parts.join('|')
 }
 
 function metaOf(stat: VfsStat): StagedMeta {

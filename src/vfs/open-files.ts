@@ -2,9 +2,11 @@ import { constants } from 'node:fs'
 import type { CallOptions, OpenFlags, RandomAccessFile, Reader, Stat } from './backend.ts'
 import { S_IFREG } from './backend.ts'
 import { VfsError, toVfsError } from './errors.ts'
+import type { OpJournal } from './journal-hook.ts'
 import type { Mount } from './mount-table.ts'
 import { dirname, isWithin, rebase } from './paths.ts'
 import { type StagedFile, type StagedMeta, Staging } from './staging.ts'
+import type { WriteSession } from './write-session.ts'
 
 /**
  * One path of a whole-object mount that has open handles or a staged copy. Handles point at the
@@ -25,8 +27,8 @@ export interface ObjectNode {
  * flush and fsync on it answers the same code (mountpoint-s3's FileHandleState).
  */
 export type Handle =
-  | { kind: 'random'; mount: Mount; rel: string; file: RandomAccessFile }
-  | { kind: 'object'; node: ObjectNode; writable: boolean; reader: Reader | undefined; error: VfsError | undefined }
+  | { kind: 'random'; mount: Mount; rel: string; file: RandomAccessFile; session?: WriteSession | undefined }
+  | { kind: 'object'; node: ObjectNode; writable: boolean; reader: Reader | undefined; error: VfsError | undefined; session?: WriteSession | undefined }
 
 const MAX_HANDLES = 0xffff_fff0
 
@@ -64,6 +66,8 @@ export class HandleTable {
 /** The staged copies and open nodes of whole-object mounts, keyed by mount and path. */
 export class ObjectNodes {
   readonly staging: Staging
+  /** Where acknowledged staged files are recorded until their upload succeeds (set by the Vfs). */
+  journal: OpJournal | undefined
   readonly #nodes = new Map<string, ObjectNode>()
   /** One upload or materialisation at a time per node. */
   readonly #locks = new WeakMap<ObjectNode, Promise<unknown>>()
@@ -93,6 +97,8 @@ export class ObjectNodes {
     if (this.#nodes.get(key(node.mount, node.rel)) === node) this.#nodes.delete(key(node.mount, node.rel))
     const staged = node.staged
     node.staged = undefined
+    // A copy that goes (uploaded, or its file removed) must not come back at the next start.
+    if (staged?.pendingRecorded) await this.journal?.removePendingUpload(staged.localPath)
     await staged?.discard()
   }
 
@@ -131,6 +137,7 @@ export class ObjectNodes {
       if (!put) throw new VfsError('EROFS', 'flush', node.rel)
       const version = staged.version
       await staged.sync()
+      await this.#recordPending(node, staged)
       const { mode, uid, gid, mtimeNs } = staged.meta
       try {
         await put.call(node.mount.backend, node.rel, { localPath: staged.localPath, size: staged.size, mode, uid, gid, mtimeNs }, opts)
@@ -138,8 +145,36 @@ export class ObjectNodes {
         throw toVfsError(err, 'flush', node.rel)
       }
       staged.isNew = false
-      if (staged.version === version) staged.dirty = false
+      if (staged.version === version) {
+        staged.dirty = false
+        if (staged.pendingRecorded) await this.journal?.removePendingUpload(staged.localPath)
+        staged.pendingRecorded = false
+      }
     })
+  }
+
+  /**
+   * Before an upload (so before fsync or close is acknowledged): the staged bytes are on disk
+   * (synced by the caller), the staging folder too, and the journal knows the copy is owed to
+   * the store, so a daemon killed during the upload or after a failed one uploads it at start.
+   */
+  async #recordPending(node: ObjectNode, staged: StagedFile): Promise<void> {
+    const journal = this.journal
+    if (!journal) return
+    if (!staged.dirSynced) {
+      await this.staging.syncDir()
+      staged.dirSynced = true
+    }
+    const { mode, uid, gid, mtimeNs } = staged.meta
+    const sha256 = (await staged.sha256()) ?? ''
+    await journal.addPendingUpload({ mount: node.mount.point, rel: node.rel, localPath: staged.localPath, size: staged.size, sha256, mode, uid, gid, mtimeNs: String(mtimeNs) })
+    staged.pendingRecorded = true
+  }
+
+  /** A staged copy with a recorded pending upload that moved (rename): the record follows it. */
+  async repointPending(node: ObjectNode): Promise<void> {
+    const staged = node.staged
+    if (staged?.pendingRecorded && !node.gone) await this.#recordPending(node, staged)
   }
 
   /** Staged files not yet in the backend, directly inside `dir` of `mount` (for listings). */
@@ -151,20 +186,24 @@ export class ObjectNodes {
     return out
   }
 
-  /** Re-keys the nodes at or below `from` to `to`; a node that `to` replaces is marked gone. */
-  rename(mount: Mount, from: string, to: string): void {
+  /** Re-keys the nodes at or below `from` to `to`; a node that `to` replaces is marked gone. Returns the moved and the replaced nodes. */
+  rename(mount: Mount, from: string, to: string): { moved: ObjectNode[]; replaced: ObjectNode[] } {
     const moved: ObjectNode[] = []
+    const replaced: ObjectNode[] = []
     for (const [k, node] of this.#nodes) {
       if (node.mount !== mount) continue
       if (isWithin(node.rel, from)) moved.push(node)
-      else if (isWithin(node.rel, to)) node.gone = true
-      else continue
+      else if (isWithin(node.rel, to)) {
+        node.gone = true
+        replaced.push(node)
+      } else continue
       this.#nodes.delete(k)
     }
     for (const node of moved) {
       node.rel = rebase(node.rel, from, to)
       this.#nodes.set(key(mount, node.rel), node)
     }
+    return { moved, replaced }
   }
 
   /** Marks the node at `rel` removed: open handles keep their bytes, nothing is uploaded. */

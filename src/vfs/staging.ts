@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CallOptions, Reader } from './backend.ts'
 import { toVfsError } from './errors.ts'
+import { SequentialHash } from './write-session.ts'
 
 export interface StagedMeta {
   mode: number
@@ -13,6 +14,8 @@ export interface StagedMeta {
 }
 
 const COPY_CHUNK = 1 << 20
+/** Files larger than this are not read back to hash them when their writes came out of order. */
+export const MAX_REHASH = 256 * 2 ** 20
 
 /**
  * A whole-object file staged on local disk: it takes random writes and truncates, and is handed
@@ -30,6 +33,13 @@ export class StagedFile {
   version = 0
   /** The object does not exist in the backend yet (created here, never uploaded). */
   isNew: boolean
+  /** sha256 of the content as it is written (the journal's write sessions and pending uploads). */
+  readonly hash = new SequentialHash()
+  /** A pending upload of this copy is recorded in the journal (its record goes when the copy does). */
+  pendingRecorded = false
+  /** The staging folder was fsynced since this file was created (its name survives a crash). */
+  dirSynced = false
+  #digest: { version: number; hex: string } | undefined
 
   constructor(localPath: string, fh: FileHandle, size: number, meta: StagedMeta, isNew: boolean) {
     this.localPath = localPath
@@ -51,6 +61,7 @@ export class StagedFile {
     // write(2) of no bytes changes nothing: not the size (a hole we never wrote), not mtime.
     if (buffer.length === 0) return 0
     const { bytesWritten } = await this.#fh.write(buffer, 0, buffer.length, position)
+    this.hash.update(bytesWritten === buffer.length ? buffer : buffer.subarray(0, bytesWritten), position)
     this.size = Math.max(this.size, position + bytesWritten)
     this.touch()
     return bytesWritten
@@ -58,8 +69,18 @@ export class StagedFile {
 
   async truncate(size: number): Promise<void> {
     await this.#fh.truncate(size)
+    this.hash.truncate(size)
     this.size = size
     this.touch()
+  }
+
+  /** Hex sha256 of the staged bytes: from the running hash, else read back (undefined past MAX_REHASH). */
+  async sha256(): Promise<string | undefined> {
+    if (this.#digest?.version === this.version) return this.#digest.hex
+    const version = this.version
+    const hex = this.hash.digest(this.size) ?? (this.size <= MAX_REHASH ? await hashRead(async (b, p) => (await this.#fh.read(b, 0, b.length, p)).bytesRead, this.size) : undefined)
+    if (hex !== undefined) this.#digest = { version, hex }
+    return hex
   }
 
   /** Makes the staged bytes durable on local disk before they are acknowledged or uploaded. */
@@ -93,6 +114,20 @@ export class Staging {
     this.#dir = dir
   }
 
+  get dir(): string {
+    return this.#dir
+  }
+
+  /** fsync of the staging folder: a staged file's name survives a crash once this resolves. */
+  async syncDir(): Promise<void> {
+    const fh = await open(this.#dir, 'r')
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+  }
+
   /** A new staged file: empty, or a copy of the object read through `source`. */
   async create(meta: StagedMeta, source?: Reader, opts?: CallOptions): Promise<StagedFile> {
     this.#ready ??= mkdir(this.#dir, { recursive: true }).then(() => {})
@@ -100,8 +135,9 @@ export class Staging {
     const localPath = join(this.#dir, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`)
     const fh = await open(localPath, 'wx+', 0o600)
     try {
-      const size = source ? await copyInto(fh, source, opts) : 0
-      return new StagedFile(localPath, fh, size, meta, source === undefined)
+      const staged = new StagedFile(localPath, fh, 0, meta, source === undefined)
+      if (source) staged.size = await copyInto(fh, source, staged.hash, opts)
+      return staged
     } catch (err) {
       await fh.close().catch(() => {})
       await rm(localPath, { force: true })
@@ -110,13 +146,27 @@ export class Staging {
   }
 }
 
-async function copyInto(fh: FileHandle, source: Reader, opts?: CallOptions): Promise<number> {
+async function copyInto(fh: FileHandle, source: Reader, hash: SequentialHash, opts?: CallOptions): Promise<number> {
   const buffer = Buffer.allocUnsafe(COPY_CHUNK)
   let position = 0
   for (;;) {
     const n = await source.read(buffer, position, opts)
     if (n === 0) return position
     await fh.write(buffer, 0, n, position)
+    hash.update(buffer.subarray(0, n), position)
     position += n
   }
+}
+
+/** sha256 of the first `size` bytes that `read(buffer, position)` returns. */
+export async function hashRead(read: (buffer: Uint8Array, position: number) => Promise<number>, size: number): Promise<string> {
+  const hash = createHash('sha256')
+  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(size, 1)))
+  for (let position = 0; position < size; ) {
+    const bytesRead = await read(buffer.subarray(0, Math.min(buffer.length, size - position)), position)
+    if (bytesRead === 0) break
+    hash.update(buffer.subarray(0, bytesRead))
+    position += bytesRead
+  }
+  return hash.digest('hex')
 }

@@ -5,6 +5,7 @@ import { AttrCache } from './attr-cache.ts'
 import { VfsError, toVfsError } from './errors.ts'
 import { FileOps } from './file-ops.ts'
 import { InodeMap } from './inodes.ts'
+import type { OpJournal } from './journal-hook.ts'
 import { type Mount, type MountOptions, MountTable } from './mount-table.ts'
 import { ObjectNodes, stagedStat } from './open-files.ts'
 import { basename, dirname, isWithin, normalizePath } from './paths.ts'
@@ -47,10 +48,40 @@ export class Vfs {
   readonly #startedNs = nowNs()
   readonly #uid = process.getuid?.() ?? 0
   readonly #gid = process.getgid?.() ?? 0
+  #journal: OpJournal | undefined
 
   constructor(options: VfsOptions) {
     this.nodes = new ObjectNodes(options.stagingDir)
     this.files = new FileOps(this, this.nodes)
+  }
+
+  /** The write-ahead journal every mutating operation is recorded in (none: nothing is recorded). */
+  get journal(): OpJournal | undefined {
+    return this.#journal
+  }
+
+  set journal(journal: OpJournal | undefined) {
+    this.#journal = journal
+    this.nodes.journal = journal
+  }
+
+  /**
+   * Runs a change of `t` between a journal intent (written before anything is applied) and its
+   * outcome (the errno when it failed). The outcome is not waited for: a crash before it is
+   * written leaves an unfinished intent, which recovery settles at the next start.
+   */
+  async journaled<T>(op: string, t: MountTarget, paths: string[], args: Record<string, unknown> | undefined, fn: () => Promise<T>): Promise<T> {
+    const journal = this.#journal
+    if (!journal) return fn()
+    const ticket = await journal.begin({ op, mount: t.mount.point, paths, ...(args ? { args } : {}) })
+    try {
+      const result = await fn()
+      void ticket.end()
+      return result
+    } catch (err) {
+      void ticket.end({ errno: toVfsError(err, op, t.path).code })
+      throw err
+    }
   }
 
   addMount(point: string, backend: Backend, options?: MountOptions, info?: Record<string, unknown>): Mount {
@@ -66,9 +97,11 @@ export class Vfs {
     if (!mount) throw new VfsError('ENOENT', 'unmount', p)
     const busy = this.nodes.all().filter((n) => n.mount === mount && (n.refs > 0 || n.staged?.dirty))
     if (busy.length > 0 && !force) throw new VfsError('EBUSY', 'unmount', p, { message: `EBUSY: unmount ${p}: ${busy.length} file(s) open or not yet uploaded` })
-    this.mounts.remove(p)
-    this.cache.invalidateTree('/')
-    await mount.backend.close?.()
+    await this.journaled('unmount', { mount, rel: '/', path: p }, [p], force ? { force } : undefined, async () => {
+      this.mounts.remove(p)
+      this.cache.invalidateTree('/')
+      await mount.backend.close?.()
+    })
   }
 
   /** Uploads every staged change, then closes every backend (clean shutdown). */
@@ -173,23 +206,34 @@ export class Vfs {
     const r = this.#resolveForCreate(path, 'mkdir')
     if (r.kind === 'synthetic' || (r.kind === 'mount' && r.rel === '/')) throw new VfsError('EEXIST', 'mkdir', r.path)
     const t = this.writable(path, 'mkdir')
-    await call(() => t.mount.backend.mkdir(t.rel, mode & 0o7777, opts), 'mkdir', t.path)
-    this.changed(t)
-    await this.adopt(t, opts)
+    await this.journaled('mkdir', t, [t.path], { mode: mode & 0o7777 }, async () => {
+      await call(() => t.mount.backend.mkdir(t.rel, mode & 0o7777, opts), 'mkdir', t.path)
+      this.changed(t)
+      await this.adopt(t, opts)
+    })
   }
 
   async rmdir(path: string, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'rmdir')
-    await call(() => t.mount.backend.rmdir(t.rel, opts), 'rmdir', t.path)
-    this.changed(t)
-    this.inodes.forget(t.mount.id, t.rel)
+    await this.journaled('rmdir', t, [t.path], undefined, async () => {
+      await call(() => t.mount.backend.rmdir(t.rel, opts), 'rmdir', t.path)
+      this.changed(t)
+      this.inodes.forget(t.mount.id, t.rel)
+    })
   }
 
   async unlink(path: string, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'unlink')
+    await this.journaled('unlink', t, [t.path], undefined, () => this.#unlink(t, opts))
+  }
+
+  async #unlink(t: MountTarget, opts?: OpOptions): Promise<void> {
     await this.files.keepOpenCopy(t.mount, t.rel, opts)
     const node = this.nodes.remove(t.mount, t.rel)
-    if (node?.staged?.isNew) {
+    const unstored = node?.staged?.isNew === true
+    // An idle copy left by a failed upload goes now, with its pending-upload record.
+    if (node && node.refs === 0) await this.nodes.releaseIfIdle(node)
+    if (unstored) {
       this.changed(t)
       return
     }
@@ -220,6 +264,11 @@ export class Vfs {
     }
     const backend = src.mount.backend
     if (backend.capabilities.rename === 'none' || !backend.rename) throw new VfsError('EXDEV', 'rename', src.path)
+    await this.journaled('rename', src, [src.path, dst.path], undefined, () => this.#rename(src, dst, opts))
+  }
+
+  async #rename(src: MountTarget, dst: MountTarget, opts?: OpOptions): Promise<void> {
+    const backend = src.mount.backend
     // A file still staged is uploaded first, so the store renames real bytes; a never-uploaded
     // file has nothing in the store to rename and only moves here.
     const node = this.nodes.get(src.mount, src.rel)
@@ -229,12 +278,12 @@ export class Vfs {
       const folder = await this.statIn(dst.mount, dirname(dst.rel), dirname(dst.path), opts)
       if (!isDir(folder.mode)) throw new VfsError('ENOTDIR', 'rename', dst.path)
       await this.#replaceForRename(dst, opts)
-      this.nodes.rename(src.mount, src.rel, dst.rel)
+      await this.#renameNodes(src, dst)
     } else {
       await this.files.flushTree(src.mount, src.rel, opts)
       await this.files.keepOpenCopy(dst.mount, dst.rel, opts)
       await call(() => backend.rename?.(src.rel, dst.rel, opts) as Promise<void>, 'rename', src.path)
-      this.nodes.rename(src.mount, src.rel, dst.rel)
+      await this.#renameNodes(src, dst)
     }
     this.inodes.rename(src.mount.id, src.rel, dst.rel)
     this.cache.invalidateTree(src.path)
@@ -243,12 +292,19 @@ export class Vfs {
     this.changed(dst)
   }
 
+  /** Moves open and staged nodes; pending-upload records follow a moved copy and go with a replaced idle one. */
+  async #renameNodes(src: MountTarget, dst: MountTarget): Promise<void> {
+    const { moved, replaced } = this.nodes.rename(src.mount, src.rel, dst.rel)
+    for (const node of replaced) if (node.refs === 0) await this.nodes.releaseIfIdle(node)
+    for (const node of moved) await this.nodes.repointPending(node)
+  }
+
   /** rename(2) of a never-uploaded file onto an existing path replaces it: remove it from the store. */
   async #replaceForRename(dst: MountTarget, opts?: OpOptions): Promise<void> {
     const existing = await this.statIn(dst.mount, dst.rel, dst.path, opts).catch(() => undefined)
     if (!existing) return
     if (isDir(existing.mode)) throw new VfsError('EISDIR', 'rename', dst.path)
-    await this.unlink(dst.path, opts)
+    await this.#unlink(dst, opts)
   }
 
   /** A mount without `cap` refuses a new entry with EPERM, but a taken name is EEXIST first, as the kernel's lookup answers. */
@@ -261,9 +317,11 @@ export class Vfs {
   async symlink(target: string, path: string, opts?: OpOptions): Promise<void> {
     const t = this.#creatable(path, 'symlink')
     await this.#refuseNew(t, 'symlinks', 'symlink', opts)
-    await call(() => t.mount.backend.symlink?.(target, t.rel, opts) as Promise<void>, 'symlink', t.path)
-    this.changed(t)
-    await this.adopt(t, opts)
+    await this.journaled('symlink', t, [t.path], { target }, async () => {
+      await call(() => t.mount.backend.symlink?.(target, t.rel, opts) as Promise<void>, 'symlink', t.path)
+      this.changed(t)
+      await this.adopt(t, opts)
+    })
   }
 
   async readlink(path: string, opts?: OpOptions): Promise<string> {
@@ -280,17 +338,19 @@ export class Vfs {
     // As the kernel's lookups: a missing source is ENOENT before the mount's EPERM.
     if (!dst.mount.backend.capabilities.hardLinks) await this.statIn(src.mount, src.rel, src.path, opts)
     await this.#refuseNew(dst, 'hardLinks', 'link', opts)
-    await call(() => dst.mount.backend.link?.(src.rel, dst.rel, opts) as Promise<void>, 'link', dst.path)
+    await this.journaled('link', dst, [src.path, dst.path], undefined, () => call(() => dst.mount.backend.link?.(src.rel, dst.rel, opts) as Promise<void>, 'link', dst.path))
     // Both names now share one inode whose nlink and ctime changed: forget every cached stat.
     this.cache.invalidateTree(src.mount.point)
   }
 
   async chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'chmod')
-    if (await this.files.setStagedMeta(t.mount, t.rel, { mode: mode & 0o7777 })) return this.changed(t)
-    this.require(t, 'chmod', 'chmod', 'ENOTSUP')
-    await call(() => t.mount.backend.chmod?.(t.rel, mode & 0o7777, opts) as Promise<void>, 'chmod', t.path)
-    this.changed(t)
+    await this.journaled('chmod', t, [t.path], { mode: mode & 0o7777 }, async () => {
+      if (await this.files.setStagedMeta(t.mount, t.rel, { mode: mode & 0o7777 })) return this.changed(t)
+      this.require(t, 'chmod', 'chmod', 'ENOTSUP')
+      await call(() => t.mount.backend.chmod?.(t.rel, mode & 0o7777, opts) as Promise<void>, 'chmod', t.path)
+      this.changed(t)
+    })
   }
 
   async chown(path: string, uid: number, gid: number, opts?: OpOptions): Promise<void> {
@@ -299,14 +359,16 @@ export class Vfs {
     // chown(2) with -1 keeps that id; FUSE hands us (uint32)-1.
     const u = uid === -1 || uid === 0xffffffff ? current.uid : uid
     const g = gid === -1 || gid === 0xffffffff ? current.gid : gid
-    if (await this.files.setStagedMeta(t.mount, t.rel, { uid: u, gid: g })) return this.changed(t)
-    // chown(2) to the owner it already has changes nothing, so it succeeds even where the store
-    // keeps no owners: `cp -a`, `tar x` and `mv` across mounts, run as root, chown every folder
-    // they create and fail on ENOTSUP.
-    if (!t.mount.backend.capabilities.chown && u === current.uid && g === current.gid) return
-    this.require(t, 'chown', 'chown', 'ENOTSUP')
-    await call(() => t.mount.backend.chown?.(t.rel, u, g, opts) as Promise<void>, 'chown', t.path)
-    this.changed(t)
+    await this.journaled('chown', t, [t.path], { uid: u, gid: g }, async () => {
+      if (await this.files.setStagedMeta(t.mount, t.rel, { uid: u, gid: g })) return this.changed(t)
+      // chown(2) to the owner it already has changes nothing, so it succeeds even where the store
+      // keeps no owners: `cp -a`, `tar x` and `mv` across mounts, run as root, chown every folder
+      // they create and fail on ENOTSUP.
+      if (!t.mount.backend.capabilities.chown && u === current.uid && g === current.gid) return
+      this.require(t, 'chown', 'chown', 'ENOTSUP')
+      await call(() => t.mount.backend.chown?.(t.rel, u, g, opts) as Promise<void>, 'chown', t.path)
+      this.changed(t)
+    })
   }
 
   async utimens(path: string, atime: TimeSpec, mtime: TimeSpec, opts?: OpOptions): Promise<void> {
@@ -314,17 +376,22 @@ export class Vfs {
     const now = nowNs()
     const atimeNs = atime === 'omit' ? undefined : atime === 'now' ? now : atime
     const mtimeNs = mtime === 'omit' ? undefined : mtime === 'now' ? now : mtime
-    if (await this.files.setStagedMeta(t.mount, t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) })) return this.changed(t)
-    this.require(t, 'utimens', 'utimens', 'ENOTSUP')
-    await call(() => t.mount.backend.utimens?.(t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) }, opts) as Promise<void>, 'utimens', t.path)
-    this.changed(t)
+    const args = { ...(atimeNs === undefined ? {} : { atimeNs: String(atimeNs) }), ...(mtimeNs === undefined ? {} : { mtimeNs: String(mtimeNs) }) }
+    await this.journaled('utimens', t, [t.path], args, async () => {
+      if (await this.files.setStagedMeta(t.mount, t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) })) return this.changed(t)
+      this.require(t, 'utimens', 'utimens', 'ENOTSUP')
+      await call(() => t.mount.backend.utimens?.(t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) }, opts) as Promise<void>, 'utimens', t.path)
+      this.changed(t)
+    })
   }
 
   async truncate(path: string, size: number, opts?: OpOptions): Promise<void> {
     if (size < 0) throw new VfsError('EINVAL', 'truncate', path)
     const t = this.#changeable(path, 'truncate')
-    await this.files.truncatePath(t, size, opts)
-    this.changed(t)
+    await this.journaled('truncate', t, [t.path], { size }, async () => {
+      await this.files.truncatePath(t, size, opts)
+      this.changed(t)
+    })
   }
 
   // --- extended attributes -------------------------------------------------------------------
@@ -356,16 +423,20 @@ export class Vfs {
     const t = this.#changeable(path, 'setxattr')
     this.require(t, 'xattrsWritable', 'setxattr', 'ENOTSUP')
     if (this.#unstored(t)) throw new VfsError('ENOTSUP', 'setxattr', t.path)
-    await call(() => t.mount.backend.setxattr?.(t.rel, name, value, flags, opts) as Promise<void>, 'setxattr', t.path)
-    this.changed(t)
+    await this.journaled('setxattr', t, [t.path], { name, value: Buffer.from(value).toString('base64'), ...(flags ? { flags } : {}) }, async () => {
+      await call(() => t.mount.backend.setxattr?.(t.rel, name, value, flags, opts) as Promise<void>, 'setxattr', t.path)
+      this.changed(t)
+    })
   }
 
   async removexattr(path: string, name: string, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'removexattr')
     this.require(t, 'xattrsWritable', 'removexattr', 'ENOTSUP')
     if (this.#unstored(t)) throw new VfsError('ENODATA', 'removexattr', t.path)
-    await call(() => t.mount.backend.removexattr?.(t.rel, name, opts) as Promise<void>, 'removexattr', t.path)
-    this.changed(t)
+    await this.journaled('removexattr', t, [t.path], { name }, async () => {
+      await call(() => t.mount.backend.removexattr?.(t.rel, name, opts) as Promise<void>, 'removexattr', t.path)
+      this.changed(t)
+    })
   }
 
   #xattrTarget(path: string, op: string): MountTarget {
