@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Vfs } from '../vfs/vfs.ts'
 import type { Config } from './config.ts'
+import type { StateDb } from './service.ts'
 import { EngineRegistry } from './mount-types/engines.ts'
 import type { BuildContext } from './mount-types/common.ts'
 import { createMountBackend, describeMount, type MountSpec } from './mount-types/index.ts'
@@ -10,10 +11,10 @@ import { createMountBackend, describeMount, type MountSpec } from './mount-types
  * The composition root: one backend per configured mount, each over its real client. `engines`
  * is shared with the caller (the Service's sync engine opens the same Helia repository).
  */
-export async function buildVfs(config: Config, engines: EngineRegistry = new EngineRegistry()): Promise<Vfs> {
+export async function buildVfs(config: Config, engines: EngineRegistry = new EngineRegistry(), db?: StateDb): Promise<Vfs> {
   await mkdir(config.stateDir, { recursive: true })
   const vfs = new Vfs({ stagingDir: join(config.stateDir, 'staging') })
-  const ctx = { stateDir: config.stateDir, engines }
+  const ctx: BuildContext = { stateDir: config.stateDir, engines, ...(db === undefined ? {} : { db }) }
   try {
     for (const [point, spec] of Object.entries(config.mounts)) await mountSpec(vfs, point, spec, ctx)
   } catch (err) {

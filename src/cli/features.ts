@@ -1,3 +1,4 @@
+import { vfsMethods } from '../control/vfs-methods.ts'
 import { startJournal } from '../journal/feature.ts'
 import type { JournalDb } from '../journal/store.ts'
 import type { Service } from './service.ts'
@@ -16,4 +17,4 @@ async function journalFeature(service: Service): Promise<void> {
   service.journal = await startJournal({ vfs: service.vfs, stateDir: service.config.stateDir, db, register: (m) => service.register(m), onClose: (fn) => service.onClose(fn) })
 }
 
-export const FEATURES: Feature[] = [journalFeature]
+export const FEATURES: Feature[] = [journalFeature, vfsMethods]

@@ -57,7 +57,7 @@ export class Service {
     let vfs: Vfs
     const engines = new EngineRegistry()
     try {
-      vfs = await buildVfs(config, engines)
+      vfs = await buildVfs(config, engines, db)
       await opts.prepare?.(vfs)
     } catch (err) {
       await db.close()

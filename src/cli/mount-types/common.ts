@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Backend } from '../../vfs/backend.ts'
+import type { StateDb } from '../service.ts'
 import type { EngineRegistry } from './engines.ts'
 
 /** Keys every mount type accepts. */
@@ -15,6 +16,8 @@ export interface BuildContext {
   stateDir: string
   /** Shared IPFS engines: one per repository, closed when the last user releases it. */
   engines: EngineRegistry
+  /** The state LevelDB (`service.db`), when built by a Service: a mount keeps its records in its own sublevel. */
+  db?: StateDb
 }
 
 /** One kind of mount: its config schema, its factory over the real client, and a secret-free description. */

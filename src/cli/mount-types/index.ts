@@ -1,12 +1,14 @@
 import { z } from 'zod'
 import type { Backend } from '../../vfs/backend.ts'
+import { clusterSchema, clusterType } from './cluster.ts'
 import type { BuildContext, MountType } from './common.ts'
 import { ipfsSchema, ipfsType } from './ipfs.ts'
 import { localSchema, localType } from './local.ts'
 import { s3Schema, s3Type } from './s3.ts'
+import { storachaSchema, storachaType } from './storacha.ts'
 
 /** Every mount type: add a schema here and its factory below. */
-export const mountSpecSchema = z.discriminatedUnion('type', [localSchema, ipfsSchema, s3Schema])
+export const mountSpecSchema = z.discriminatedUnion('type', [localSchema, ipfsSchema, s3Schema, storachaSchema, clusterSchema])
 export type MountSpec = z.infer<typeof mountSpecSchema>
 
 type Factories = { [T in MountSpec['type']]: MountType<Extract<MountSpec, { type: T }>> }
@@ -14,6 +16,8 @@ const FACTORIES: Factories = {
   local: localType,
   ipfs: ipfsType,
   s3: s3Type,
+  storacha: storachaType,
+  cluster: clusterType,
 }
 
 function factory<S extends MountSpec>(spec: S): MountType<S> {

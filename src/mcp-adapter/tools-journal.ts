@@ -1,0 +1,139 @@
+import { z } from 'zod'
+import { passthrough, vfsPath } from './schemas.ts'
+import { READ, type ToolDef, tool } from './tool.ts'
+
+/**
+ * The journal, sync and checkpoint tools: each one call of the methods in docs/CONTROL.md. Their
+ * results belong to those features, so the output schemas name the documented fields and let the
+ * features add more.
+ */
+const entries = passthrough('Journal entries, oldest first: seq, time, op, path, mount and the op\'s details')
+const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false }
+
+export const ipfsTools: ToolDef[] = [
+  tool({
+    name: 'vfs_sync_to_ipfs',
+    title: 'Sync a folder to IPFS',
+    description: 'Imports a VFS subtree (any mount) into the IPFS engine and returns its real root CID, with files and bytes imported and how many were reused unchanged. Sends progress; cancellable.',
+    input: { path: vfsPath },
+    output: { cid: z.string().describe('Root CID of the imported tree'), files: z.number().describe('Files in the tree'), bytes: z.number().describe('Bytes in the tree'), reused: z.number().describe('Files whose CID was reused from the last sync') },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    run: async (a, env) => (await env.call('sync.toIpfs', { path: a.path })) as never,
+  }),
+  tool({
+    name: 'vfs_sync_from_ipfs',
+    title: 'Sync from IPFS',
+    description: 'Writes the tree of an IPFS CID into a VFS path. conflict: fail (default) stops at an existing differing file, skip keeps it, overwrite replaces it; delete_extraneous removes what the CID does not have. Sends progress; cancellable.',
+    input: {
+      cid: z.string().min(1).describe('The CID to materialise'),
+      path: vfsPath,
+      conflict: z.enum(['fail', 'skip', 'overwrite']).default('fail').describe('What to do with an existing file that differs'),
+      delete_extraneous: z.boolean().default(false).describe('Remove files under path that the CID does not have'),
+    },
+    output: { files: z.number().describe('Files written'), bytes: z.number().describe('Bytes written'), skipped: z.number().describe('Files left as they were'), deleted: z.number().describe('Entries removed') },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    run: async (a, env) => (await env.call('sync.fromIpfs', { cid: a.cid, path: a.path, conflict: a.conflict, delete: a.delete_extraneous })) as never,
+  }),
+]
+
+export const journalTools: ToolDef[] = [
+  tool({
+    name: 'fs_journal_status',
+    title: 'Journal status',
+    description: 'The journal\'s last sequence number, entry count and the report of the last crash recovery.',
+    input: {},
+    output: { lastSeq: passthrough('Sequence number of the newest entry'), entries: passthrough('Entries kept'), lastRecovery: passthrough('What the last recovery found and did, or null') },
+    annotations: READ,
+    run: async (_a, env) => (await env.call('journal.status')) as never,
+  }),
+  tool({
+    name: 'fs_journal_list',
+    title: 'Journal entries',
+    description: 'Journal entries after a sequence number, optionally of one mount.',
+    input: {
+      since: z.number().int().min(0).optional().describe('Only entries with a larger seq'),
+      limit: z.number().int().min(1).max(10_000).default(100).describe('At most this many'),
+      mount: z.string().optional().describe('Only this mount, e.g. /local'),
+    },
+    output: { entries },
+    annotations: READ,
+    run: async (a, env) => (await env.call('journal.list', { limit: a.limit, ...(a.since === undefined ? {} : { since: a.since }), ...(a.mount === undefined ? {} : { mount: a.mount }) })) as never,
+  }),
+  tool({
+    name: 'fs_journal_get_history',
+    title: 'History of a path',
+    description: 'The journal entries that touched one path, newest last.',
+    input: { path: vfsPath, limit: z.number().int().min(1).max(10_000).default(100).describe('At most this many') },
+    output: { entries },
+    annotations: READ,
+    run: async (a, env) => (await env.call('journal.history', { path: a.path, limit: a.limit })) as never,
+  }),
+  tool({
+    name: 'fs_journal_track',
+    title: 'Track a path',
+    description: 'Marks a path (and what is below it) as tracked: its history is kept in detail.',
+    input: { path: vfsPath },
+    output: { tracked: passthrough('The path now tracked, or the tracked list') },
+    annotations: WRITE,
+    run: async (a, env) => (await env.call('journal.track', { path: a.path })) as never,
+  }),
+  tool({
+    name: 'fs_journal_untrack',
+    title: 'Untrack a path',
+    description: 'Stops tracking a path.',
+    input: { path: vfsPath },
+    output: { tracked: passthrough('Whether it was tracked, or the tracked list') },
+    annotations: WRITE,
+    run: async (a, env) => (await env.call('journal.untrack', { path: a.path })) as never,
+  }),
+  tool({
+    name: 'fs_journal_list_tracked',
+    title: 'Tracked paths',
+    description: 'Every tracked path.',
+    input: {},
+    output: { paths: z.array(z.string()).describe('Tracked VFS paths') },
+    annotations: READ,
+    run: async (_a, env) => (await env.call('journal.tracked')) as never,
+  }),
+  tool({
+    name: 'vfs_checkpoint',
+    title: 'Create a checkpoint',
+    description: 'Records the current state of some paths (all mounts by default) as a named checkpoint: a root CID per path. Sends progress; cancellable.',
+    input: { paths: z.array(vfsPath).max(100).optional().describe('Paths to include (default: every mount)'), label: z.string().max(200).optional().describe('A name for it') },
+    output: { id: z.string().describe('Checkpoint id'), label: passthrough('Its label'), seq: passthrough('Journal seq it covers'), time: passthrough('When it was taken'), roots: passthrough('Root CID per path') },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    run: async (a, env) => (await env.call('checkpoint.create', { ...(a.paths === undefined ? {} : { paths: a.paths }), ...(a.label === undefined ? {} : { label: a.label }) })) as never,
+  }),
+  tool({
+    name: 'vfs_checkpoint_list',
+    title: 'List checkpoints',
+    description: 'Every checkpoint, oldest first.',
+    input: {},
+    output: { checkpoints: passthrough('Checkpoints: id, label, seq, time, roots') },
+    annotations: READ,
+    run: async (_a, env) => (await env.call('checkpoint.list')) as never,
+  }),
+  tool({
+    name: 'vfs_checkpoint_diff',
+    title: 'Diff checkpoints',
+    description: 'Paths added, removed or modified between two checkpoints, or between one and the current state (b: "current").',
+    input: { a: z.string().min(1).describe('Checkpoint id'), b: z.string().min(1).default('current').describe('Checkpoint id or "current"') },
+    output: { changes: passthrough('[{path, change: added|removed|modified}]') },
+    annotations: READ,
+    run: async (a, env) => (await env.call('checkpoint.diff', { a: a.a, b: a.b })) as never,
+  }),
+  tool({
+    name: 'vfs_restore',
+    title: 'Restore a checkpoint',
+    description: 'Writes a checkpoint\'s content (or one path of it) back, in place or into target; delete removes what the checkpoint did not have. Sends progress; cancellable.',
+    input: {
+      id: z.string().min(1).describe('Checkpoint id'),
+      path: vfsPath.optional().describe('Only this path of the checkpoint'),
+      target_path: vfsPath.optional().describe('Restore into this path instead of in place'),
+      delete: z.boolean().default(false).describe('Remove entries the checkpoint does not have'),
+    },
+    output: { files: z.number().describe('Files written'), bytes: z.number().describe('Bytes written'), deleted: z.number().describe('Entries removed') },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    run: async (a, env) => (await env.call('checkpoint.restore', { id: a.id, delete: a.delete, ...(a.path === undefined ? {} : { path: a.path }), ...(a.target_path === undefined ? {} : { target: a.target_path }) })) as never,
+  }),
+]
