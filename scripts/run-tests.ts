@@ -64,7 +64,7 @@ async function findTests(dir: string): Promise<string[]> {
   const out: string[] = []
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await findTests(p)))
+    if (entry.isDirectory() && entry.name !== 'node_modules') out.push(...(await findTests(p)))
     else if (entry.name.endsWith('.test.ts')) out.push(p)
   }
   return out.sort()

@@ -25,3 +25,10 @@ if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] |
   echo "ipfs-vfs setup: installing npm packages (npm ci)" >&2
   npm ci --no-audit --no-fund >&2
 fi
+# The Kubo engine's tests run against js-ipfs's RPC server, in its own package (its libp2p needs
+# multiaddr 11, kubo-rpc-client 13): about 3 minutes the first time, nothing after.
+k=test/kubo-standin
+if [ ! -f $k/node_modules/.package-lock.json ] || [ $k/package-lock.json -nt $k/node_modules/.package-lock.json ]; then
+  echo "ipfs-vfs setup: installing the Kubo RPC stand-in (npm ci --prefix $k)" >&2
+  npm ci --prefix $k --no-audit --no-fund --ignore-scripts >&2
+fi

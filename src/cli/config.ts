@@ -68,7 +68,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `${key === '(top level)' ? '' : `${key}.`}${issue.keys.join(', ')}: unknown key`
     case 'invalid_union':
-      return `${key}: expected one of ${'options' in issue && Array.isArray(issue.options) ? issue.options.join(', ') : 'the documented values'}`
+      return `${key}: expected one of ${'options' in issue && Array.isArray(issue.options) ? issue.options.filter((o) => o != null).join(', ') : 'the documented values'}`
     default:
       return `${key}: ${issue.message.replace(/^Invalid input: /, '')}`
   }

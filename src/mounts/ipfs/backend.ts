@@ -18,19 +18,20 @@ import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import type { Helia } from 'helia'
 import type { CID } from 'multiformats/cid'
 import { z } from 'zod'
-import type { Backend, CallOptions, Capabilities, DirEntry, Stat } from '../../vfs/backend.ts'
+import type { Backend, CallOptions, Capabilities } from '../../vfs/backend.ts'
 import { VfsError } from '../../vfs/errors.ts'
-import { cidRootStat, CID_DIR, locate, readOnlyStat, writable } from './cid-paths.ts'
+import { writable } from './cid-paths.ts'
 import type { EditContext } from './dir-edit.ts'
 import { boundary, errno } from './errors.ts'
 import { KUBO_UNIXFS_V1_2025, toMtime } from './import-settings.ts'
 import { cachedBlocks, Lru } from './cache.ts'
-import { listLinks, loadNode, type Owner, toStat, type TreeNode } from './nodes.ts'
+import type { Owner, TreeNode } from './nodes.ts'
 import { changeMeta, mkdir, putFile, remove, rename, symlink } from './ops.ts'
+import { CID_XATTR, readSide } from './read-side.ts'
 import { openFileReader } from './reader.ts'
 import { UnixfsTree } from './tree.ts'
 
-export const CID_XATTR = 'user.ipfs.cid'
+export { CID_XATTR }
 
 export const IpfsBackendInitSchema = z.strictObject({
   /** Datastore key holding the tree's root CID. Default '/ipfs-vfs/root'. */
@@ -97,74 +98,27 @@ function capabilities(preserveMtime: boolean): Capabilities {
   })
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
-}
-
 function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owner: Owner, listConcurrency: number): IpfsBackend {
   const ctx = tree.ctx
   let closed = false
-
-  /** The node at any readable path; undefined for /.cid itself. */
-  async function nodeAt(path: string, opts: CallOptions | undefined): Promise<TreeNode | undefined> {
+  const check = (): void => {
     if (closed) throw errno('EIO', 'the /ipfs backend is closed')
-    const where = locate(path)
-    if (where.kind === 'tree') return tree.resolve(where.parts, opts)
-    if (where.kind === 'cid-root') return undefined
-    if (where.cid === undefined) throw errno('ENOENT')
-    return tree.resolve(where.parts, opts, await loadNode(ctx, where.cid, opts))
   }
-
-  function statOf(path: string, node: TreeNode): Stat {
-    const stat = toStat(node, owner)
-    return locate(path).kind === 'tree' ? stat : readOnlyStat(stat)
-  }
+  const reads = readSide({ ctx, owner, listConcurrency, check, root: async () => tree.root, openFile: async (node, path) => openFileReader(ctx, node, path) })
 
   /** A change to the tree: EROFS under /.cid, then the op itself. */
   function changing(op: string, path: string, opts: CallOptions | undefined, fn: () => Promise<void>): Promise<void> {
     return boundary(op, path, opts, async () => {
-      if (closed) throw errno('EIO', 'the /ipfs backend is closed')
+      check()
       writable(path)
       await fn()
     })
   }
 
   const backend: IpfsBackend = {
+    ...reads,
     capabilities: capabilities(ctx.settings.preserveMtime),
     rootCid: () => tree.root.cid,
-
-    stat: (path, opts) =>
-      boundary('stat', path, opts, async () => {
-        const node = await nodeAt(path, opts)
-        return node === undefined ? cidRootStat(owner) : statOf(path, node)
-      }),
-
-    /**
-     * Listings carry stats: a link does not tell a file from a directory, so each child's root
-     * block is read anyway (a raw leaf's link says enough). A file of one chunk stored with
-     * metadata holds its data in that block, so listing such files reads them (up to 1 MiB each).
-     */
-    list: (path, opts) =>
-      boundary('readdir', path, opts, async () => {
-        const dir = await nodeAt(path, opts)
-        if (dir === undefined) return []
-        if (dir.kind !== 'dir') throw errno('ENOTDIR')
-        const links = []
-        for await (const link of listLinks(ctx, dir, opts)) if (!(path === '/' && link.Name === CID_DIR)) links.push(link)
-        return mapLimit(links, listConcurrency, async (link): Promise<DirEntry> => {
-          const node = await loadNode(ctx, link.Hash, opts, link)
-          return { name: link.Name ?? '', type: node.kind, stat: statOf(path, node) }
-        })
-      }),
 
     mkdir: (path, mode, opts) => changing('mkdir', path, opts, () => mkdir(tree, path, mode, opts ?? {})),
     rmdir: (path, opts) => changing('rmdir', path, opts, () => remove(tree, path, true, opts ?? {})),
@@ -177,13 +131,6 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
       }),
 
     symlink: (target, path, opts) => changing('symlink', path, opts, () => symlink(tree, target, path, opts ?? {})),
-
-    readlink: (path, opts) =>
-      boundary('readlink', path, opts, async () => {
-        const node = await nodeAt(path, opts)
-        if (node?.kind !== 'symlink') throw errno('EINVAL')
-        return new TextDecoder().decode(node.unixfs?.data ?? new Uint8Array(0))
-      }),
 
     chmod: (path, mode, opts) =>
       changing('chmod', path, opts, () =>
@@ -205,35 +152,6 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
         }
       : {}),
 
-    getxattr: (path, name, opts) =>
-      boundary('getxattr', path, opts, async () => {
-        const node = await nodeAt(path, opts)
-        if (node === undefined || name !== CID_XATTR) throw errno('ENODATA')
-        return Buffer.from(node.cid.toString())
-      }),
-
-    listxattr: (path, opts) => boundary('listxattr', path, opts, async () => ((await nodeAt(path, opts)) === undefined ? [] : [CID_XATTR])),
-
-    setxattr: (path, _name, _value, _flags, opts) =>
-      changing('setxattr', path, opts, async () => {
-        await tree.resolve(writable(path), opts)
-        throw errno('ENOTSUP')
-      }),
-
-    removexattr: (path, _name, opts) =>
-      changing('removexattr', path, opts, async () => {
-        await tree.resolve(writable(path), opts)
-        throw errno('ENOTSUP')
-      }),
-
-    openReader: (path, opts) =>
-      boundary('open', path, opts, async () => {
-        const node = await nodeAt(path, opts)
-        if (node === undefined || node.kind === 'dir') throw errno('EISDIR')
-        if (node.kind === 'symlink') throw errno('ELOOP')
-        return openFileReader(ctx, node, path)
-      }),
-
     put: (path, source, opts) =>
       changing('put', path, opts, async () => {
         if (path === '/') throw errno('EISDIR')
@@ -241,8 +159,6 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
       }),
 
     /** Waits for queued changes to land; the engine (Helia and its stores) is closed by its owner. */
-    readOnlyAt: (path) => locate(path).kind !== 'tree',
-
     close: async () => {
       closed = true
       await tree.drain()

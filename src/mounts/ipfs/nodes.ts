@@ -166,6 +166,26 @@ export async function* listLinks(ctx: DagContext, dir: TreeNode, opts: ReadOptio
   yield* shard(dir.pb)
 }
 
+/** The nodes from `from` down `parts`: [from, ..., target]. ENOENT for a missing name, ENOTDIR for a non-directory on the way. */
+export async function walkNames(ctx: DagContext, from: TreeNode, parts: string[], opts: ReadOptions = {}): Promise<TreeNode[]> {
+  const chain = [from]
+  let node = from
+  for (const name of parts) {
+    if (node.kind !== 'dir') throw errno('ENOTDIR')
+    const link = await findLink(ctx, node, name, opts)
+    if (link === undefined) throw errno('ENOENT')
+    node = await loadNode(ctx, link.Hash, opts, link)
+    chain.push(node)
+  }
+  return chain
+}
+
+/** The node at `parts` under `from`. */
+export async function resolvePath(ctx: DagContext, from: TreeNode, parts: string[], opts: ReadOptions = {}): Promise<TreeNode> {
+  const chain = await walkNames(ctx, from, parts, opts)
+  return chain[chain.length - 1] as TreeNode
+}
+
 export interface Owner {
   uid: number
   gid: number

@@ -6,15 +6,16 @@
 import { createReadStream } from 'node:fs'
 import type { UnixFS as HeliaUnixFS } from '@helia/unixfs'
 import type { Mtime } from 'ipfs-unixfs'
+import type { CID } from 'multiformats/cid'
 import type { PutSource } from '../../vfs/backend.ts'
 import { VfsError } from '../../vfs/errors.ts'
 import { makeDir, makeSymlink, type MetaChange, setEntry, setMeta } from './dir-edit.ts'
 import { errno } from './errors.ts'
-import { fileImportOptions, toMtime } from './import-settings.ts'
+import { fileImportOptions, type ImportSettings, toMtime } from './import-settings.ts'
 import { findLink, isEmptyDir, loadNode, type ReadOptions, type TreeNode } from './nodes.ts'
 import { splitPath, type UnixfsTree } from './tree.ts'
 
-function parentAndName(path: string): { dir: string[]; name: string } {
+export function parentAndName(path: string): { dir: string[]; name: string } {
   const parts = splitPath(path)
   const name = parts.pop()
   if (name === undefined) throw errno('EBUSY') // the mount root cannot be created, removed or moved
@@ -120,10 +121,20 @@ export async function putFile(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteSt
 }
 
 async function importStaged(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteStream'>, path: string, source: PutSource, mtime: Mtime | undefined, opts: ReadOptions): Promise<TreeNode> {
+  const { cid, bytes } = await importFile(tree.ctx.settings, fs, path, source, mtime, opts)
+  return loadNode(tree.ctx, cid, opts, { Hash: cid, Tsize: bytes })
+}
+
+/**
+ * Imports a staged file with the settings of import-settings.ts (streamed, never whole in memory)
+ * into whatever blockstore `fs` writes to; both engines import this way, so the same bytes and
+ * metadata give the same CID in either.
+ */
+export async function importFile(settings: ImportSettings, fs: Pick<HeliaUnixFS, 'addByteStream'>, path: string, source: PutSource, mtime: Mtime | undefined, opts: ReadOptions): Promise<{ cid: CID; bytes: number }> {
   let bytes = 0
   // Reads of a chunk at a time, but no 1 MiB buffer for a small file (allocating one per put was
   // most of the cost of small puts).
-  const highWaterMark = Math.min(tree.ctx.settings.chunkSize, Math.max(16 * 1024, source.size))
+  const highWaterMark = Math.min(settings.chunkSize, Math.max(16 * 1024, source.size))
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of createReadStream(source.localPath, { highWaterMark, signal: opts.signal })) {
       bytes += (chunk as Buffer).byteLength
@@ -132,12 +143,12 @@ async function importStaged(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteStre
   }
   let cid
   try {
-    cid = await fs.addByteStream(counted(), { ...fileImportOptions(tree.ctx.settings, { mode: source.mode & 0o7777, mtime }), signal: opts.signal })
+    cid = await fs.addByteStream(counted(), { ...fileImportOptions(settings, { mode: source.mode & 0o7777, mtime }), signal: opts.signal })
   } catch (err) {
     if ((err as { name?: unknown }).name === 'AbortError') throw err
     // The staged file is the VFS's, not the caller's path: its ENOENT must not read as "no such file".
     throw new VfsError('EIO', 'put', path, { cause: err, message: `EIO: put ${path}: importing the staged file failed: ${(err as Error).message}` })
   }
   if (bytes !== source.size) throw new VfsError('EIO', 'put', path, { message: `EIO: put ${path}: staged ${bytes} bytes, source says ${source.size}` })
-  return loadNode(tree.ctx, cid, opts, { Hash: cid, Tsize: bytes })
+  return { cid, bytes }
 }

@@ -18,7 +18,7 @@ import { checkSignal, errno, toIpfsError } from './errors.ts'
 import { type DagContext, nodeFromBlock, readBlock, type TreeNode } from './nodes.ts'
 
 /** A leaf's bytes and the file offset they start at. */
-interface Piece {
+export interface Piece {
   start: number
   bytes: Uint8Array
 }
@@ -62,13 +62,14 @@ async function locate(ctx: DagContext, root: TreeNode, position: number, opts: C
 
 type Source = (position: number, opts: CallOptions | undefined) => Promise<Piece>
 
-interface LeafSource {
+/** Where a reader's bytes come from, a piece (a leaf, or a window of the file) at a time. */
+export interface LeafSource {
   piece: Source
   /** Starts reading the leaf that begins at `end`, if there is one and it is not at hand. */
   readAhead(end: number): void
 }
 
-function leafSource(ctx: DagContext, node: TreeNode): LeafSource {
+export function leafSource(ctx: DagContext, node: TreeNode): LeafSource {
   if (node.cid.code !== dagPB.code) {
     // A raw leaf (at most one chunk) or a non-UnixFS block: read once, sliced per call.
     let bytes: Promise<Uint8Array> | undefined
@@ -115,7 +116,11 @@ function leafSource(ctx: DagContext, node: TreeNode): LeafSource {
 }
 
 export async function openFileReader(ctx: DagContext, node: TreeNode, path: string): Promise<Reader> {
-  const source = leafSource(ctx, node)
+  return readerOver(leafSource(ctx, node), node, path)
+}
+
+/** A reader of file `node` whose bytes come piece by piece from `source`. */
+export function readerOver(source: LeafSource, node: TreeNode, path: string): Reader {
   let closed = false
   // Where the previous read ended: a read starting there is sequential, and then the next leaf is
   // read while the kernel still asks for this one. A lone read fetches only the leaves it needs.

@@ -23,7 +23,7 @@ import { nowNs } from '../../vfs/backend.ts'
 import { checkSignal, errno } from './errors.ts'
 import { makeDir, setEntry, type EditContext } from './dir-edit.ts'
 import { DEFAULT_DIR_MODE, toMtime } from './import-settings.ts'
-import { findLink, loadNode, type ReadOptions, type TreeNode } from './nodes.ts'
+import { findLink, loadNode, type ReadOptions, resolvePath, type TreeNode, walkNames } from './nodes.ts'
 
 /** A path split into components; '/' is []. Paths arrive normalised (backend contract). */
 export function splitPath(path: string): string[] {
@@ -75,23 +75,13 @@ export class UnixfsTree {
   }
 
   /** The nodes from `from` down `parts`: [from, ..., target]. ENOENT for a missing name, ENOTDIR for a non-directory on the way. */
-  async walk(from: TreeNode, parts: string[], opts: ReadOptions = {}): Promise<TreeNode[]> {
-    const chain = [from]
-    let node = from
-    for (const name of parts) {
-      if (node.kind !== 'dir') throw errno('ENOTDIR')
-      const link = await findLink(this.#ctx, node, name, opts)
-      if (link === undefined) throw errno('ENOENT')
-      node = await loadNode(this.#ctx, link.Hash, opts, link)
-      chain.push(node)
-    }
-    return chain
+  walk(from: TreeNode, parts: string[], opts: ReadOptions = {}): Promise<TreeNode[]> {
+    return walkNames(this.#ctx, from, parts, opts)
   }
 
   /** The node at `parts` under `from` (the published root by default). */
-  async resolve(parts: string[], opts: ReadOptions = {}, from: TreeNode = this.#root): Promise<TreeNode> {
-    const chain = await this.walk(from, parts, opts)
-    return chain[chain.length - 1] as TreeNode
+  resolve(parts: string[], opts: ReadOptions = {}, from: TreeNode = this.#root): Promise<TreeNode> {
+    return resolvePath(this.#ctx, from, parts, opts)
   }
 
   /**
