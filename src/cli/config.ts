@@ -26,12 +26,25 @@ const journalSection = z.strictObject({
   enabled: z.boolean(),
 })
 
+const checkpointsSection = z
+  .strictObject({
+    /** Take a checkpoint of every writable mount this often. */
+    intervalSeconds: z.number().positive(),
+    /** ...or once this many operations were journaled since the last one. */
+    everyOps: z.number().int().positive(),
+    /** Automatic checkpoints kept; older ones are deleted and the journal compacted up to the oldest kept. */
+    keep: z.number().int().positive(),
+  })
+  .partial()
+
 const configSchema = z.strictObject({
   /** Mounts keyed by where they appear, e.g. /local. */
   mounts: z.record(mountPoint, mountSpecSchema).optional(),
   fuse: fuseSection.optional(),
   /** Journal, staging, control socket; --state-dir overrides it. */
   stateDir: z.string().min(1).optional(),
+  /** Automatic checkpoints, taken by the daemon (src/journal/checkpoints/auto.ts). */
+  checkpoints: checkpointsSection.optional(),
   /** The write-ahead journal. */
   journal: journalSection.optional(),
 })
@@ -40,6 +53,7 @@ export interface Config {
   mounts: Record<string, MountSpec>
   fuse: FuseMountOptions
   stateDir: string
+  checkpoints?: z.infer<typeof checkpointsSection>
   /** Absent: the journal is on. */
   journal?: z.infer<typeof journalSection>
 }
@@ -89,7 +103,7 @@ export function parseConfig(text: string, source: string, overrides: { stateDir?
   }
   const stateDir = resolve(overrides.stateDir ?? parsed.data.stateDir ?? defaultStateDir())
   const mounts = parsed.data.mounts ?? defaultMounts(stateDir)
-  return Object.freeze({ mounts, fuse: Object.freeze({ ...DEFAULT_FUSE_OPTIONS, ...parsed.data.fuse }), stateDir, ...(parsed.data.journal ? { journal: Object.freeze(parsed.data.journal) } : {}) })
+  return Object.freeze({ mounts, fuse: Object.freeze({ ...DEFAULT_FUSE_OPTIONS, ...parsed.data.fuse }), stateDir, ...(parsed.data.checkpoints ? { checkpoints: Object.freeze(parsed.data.checkpoints) } : {}), ...(parsed.data.journal ? { journal: Object.freeze(parsed.data.journal) } : {}) })
 }
 
 export async function loadConfig(file: string | undefined, overrides: { stateDir?: string } = {}): Promise<Config> {

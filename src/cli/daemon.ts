@@ -21,8 +21,8 @@ export class Daemon {
     this.control = control
   }
 
-  static async start(config: Config, target: string): Promise<Daemon> {
-    const service = await Service.open(config)
+  static async start(config: Config, target: string, opts: Parameters<typeof Service.open>[1] = {}): Promise<Daemon> {
+    const service = await Service.open(config, opts)
     let control: ControlServer | undefined
     try {
       control = await startControlServer(controlSocketPath(config.stateDir), service.methods)

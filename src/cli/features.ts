@@ -1,6 +1,8 @@
 import { vfsMethods } from '../control/vfs-methods.ts'
 import { startJournal } from '../journal/feature.ts'
 import type { JournalDb } from '../journal/store.ts'
+import { checkpointsFeature } from '../journal/checkpoints/feature.ts'
+import { syncFeature } from '../journal/sync/feature.ts'
 import type { Service } from './service.ts'
 
 /**
@@ -17,4 +19,4 @@ async function journalFeature(service: Service): Promise<void> {
   service.journal = await startJournal({ vfs: service.vfs, stateDir: service.config.stateDir, db, register: (m) => service.register(m), onClose: (fn) => service.onClose(fn) })
 }
 
-export const FEATURES: Feature[] = [journalFeature, vfsMethods]
+export const FEATURES: Feature[] = [journalFeature, vfsMethods, syncFeature, (s) => checkpointsFeature(s, s.config.checkpoints)]

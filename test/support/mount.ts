@@ -38,6 +38,8 @@ export interface TestMount {
 export interface MountOptions {
   /** 'cli': the real `ipfs-vfs mount` with a YAML config; 'test': test/support/test-daemon.ts with /local and /obj. */
   entry?: 'cli' | 'test'
+  /** With entry 'test': another daemon script taking the same arguments (e.g. test/journal/journal-daemon.ts). */
+  daemon?: string
   /** Extra config merged into the YAML (cli entry). */
   config?: Record<string, unknown>
   /** More mounts beside /local (cli entry), e.g. `{ '/ipfs': { type: 'ipfs' } }`. */
@@ -79,7 +81,7 @@ export async function startMount(opts: MountOptions = {}): Promise<TestMount> {
   await Promise.all([mkdir(mountpoint, { recursive: true }).catch(keepStale), mkdir(localRoot, { recursive: true }), mkdir(objectRoot, { recursive: true })])
   let args: string[]
   if (opts.entry === 'test') {
-    args = [join(ROOT, 'test/support/test-daemon.ts'), mountpoint, stateDir, localRoot, objectRoot]
+    args = [join(ROOT, opts.daemon ?? 'test/support/test-daemon.ts'), mountpoint, stateDir, localRoot, objectRoot]
   } else {
     const configFile = join(dir, 'config.yaml')
     await writeFile(configFile, stringify({ mounts: { '/local': { type: 'local', root: localRoot }, ...opts.mounts }, ...opts.config }))

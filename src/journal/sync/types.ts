@@ -2,8 +2,9 @@
  * What the sync engine works with: the Vfs it reads and writes through (any mount), the IPFS
  * engine's blockstore it imports into and exports from, and its incremental index.
  */
-import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
+import type { AbstractSublevel } from 'abstract-level'
 import type { Helia } from 'helia'
+import type { Level } from 'level'
 import type { Vfs } from '../../vfs/vfs.ts'
 import type { SyncIndex } from './sync-index.ts'
 
@@ -31,8 +32,6 @@ export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void
 }
 
-/** The state database, or any level with string keys (tests pass their own). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyLevel = AbstractLevel<any, string, unknown>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JsonSublevel<V> = AbstractSublevel<any, any, string, V>
+/** The state database (the Service's `db`; tests open their own). */
+export type AnyLevel = Level<string, unknown>
+export type JsonSublevel<V> = AbstractSublevel<AnyLevel, string | Buffer | Uint8Array, string, V>

@@ -1,0 +1,99 @@
+/**
+ * Crash consistency, in the spirit of JuiceFS's crash CI: writers put files through the mount
+ * into /local and into /obj (a whole-object store, staged), recording each in a manifest outside
+ * the mount only after fsync of the file and of its folder; the daemon is SIGKILLed at a random
+ * moment; after the next start (which clears the dead mount and recovers) every recorded file
+ * has its size and sha256. CRASH_ROUNDS rounds (default 20; the bench script runs more).
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { NODE, ROOT, type TestMount, startMount } from '../support/mount.ts'
+
+const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 20)
+const DAEMON = 'test/journal/journal-daemon.ts'
+const TARGETS = ['local', 'obj'] as const
+const test = suite('crash')
+
+interface Recorded {
+  name: string
+  size: number
+  sha256: string
+}
+
+async function manifest(file: string): Promise<Recorded[]> {
+  const text = await readFile(file, 'utf8').catch(() => '')
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const [name, size, sha256] = l.split(' ')
+      return { name: name as string, size: Number(size), sha256: sha256 as string }
+    })
+}
+
+function startWriter(dir: string, manifestFile: string, prefix: string, seed: number): ChildProcess {
+  return spawn(NODE, [join(ROOT, 'test/journal/crash-writer.ts'), dir, manifestFile, prefix, String(seed)], { stdio: ['ignore', 'ignore', 'pipe'] })
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+/** Every recorded file, read back through the mount: missing or different ones, as lines. */
+async function check(m: TestMount, target: string, recorded: Recorded[]): Promise<string[]> {
+  const bad: string[] = []
+  for (const r of recorded) {
+    const data = await readFile(join(m.mountpoint, target, 'crash', r.name)).catch((err: NodeJS.ErrnoException) => err)
+    if (!Buffer.isBuffer(data)) bad.push(`/${target}/crash/${r.name}: ${data.code}`)
+    else if (data.length !== r.size || createHash('sha256').update(data).digest('hex') !== r.sha256) bad.push(`/${target}/crash/${r.name}: ${data.length} bytes, expected ${r.size} with sha256 ${r.sha256.slice(0, 12)}`)
+  }
+  return bad
+}
+
+test(`every file acknowledged by fsync survives SIGKILL of the daemon (${ROUNDS} rounds, /local and /obj)`, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-test-crash-'))
+  const manifests = Object.fromEntries(TARGETS.map((t) => [t, join(dir, `manifest-${t}`)])) as Record<(typeof TARGETS)[number], string>
+  let m: TestMount | undefined
+  let total = 0
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const t0 = Date.now()
+      m = await startMount({ entry: 'test', daemon: DAEMON, dir })
+      if (process.env.CRASH_VERBOSE) process.stderr.write(`round ${round}: started in ${Date.now() - t0} ms\n`)
+      // What the previous rounds recorded must all be there after this start's recovery.
+      for (const t of TARGETS) {
+        const bad = await check(m, t, await manifest(manifests[t]))
+        assert.equal(bad, [], `round ${round}: acknowledged files lost or changed:\n${bad.join('\n')}\n${m.logs()}`)
+      }
+      for (const t of TARGETS) await mkdir(join(m.mountpoint, t, 'crash'), { recursive: true })
+      const writers = TARGETS.map((t, i) => startWriter(join(m?.mountpoint as string, t, 'crash'), manifests[t], `r${round}`, round * 7919 + i + 1))
+      await new Promise((r) => setTimeout(r, 400 + Math.random() * 800))
+      m.child.kill('SIGKILL')
+      await exited(m.child)
+      await Promise.all(writers.map(exited))
+      // No stop(): the dead mount stays for the next start to clear.
+      m = undefined
+    }
+    m = await startMount({ entry: 'test', daemon: DAEMON, dir })
+    for (const t of TARGETS) {
+      const recorded = await manifest(manifests[t])
+      total += recorded.length
+      const bad = await check(m, t, recorded)
+      assert.equal(bad, [], `after the last round:\n${bad.join('\n')}`)
+      assert.ok(recorded.length >= ROUNDS, `/${t}: only ${recorded.length} files recorded in ${ROUNDS} rounds`)
+    }
+    assert.ok(total > 0)
+    process.stderr.write(`crash: ${ROUNDS} rounds, ${total} acknowledged files checked\n`)
+  } finally {
+    await (m ?? (await startMount({ entry: 'test', daemon: DAEMON, dir }).catch(() => undefined)))?.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test.run()
