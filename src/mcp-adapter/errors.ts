@@ -6,6 +6,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
  * showing the error to the model).
  */
 export interface ErrorContext {
+  /** The tool called. */
+  tool?: string
+  /** The VFS operation that failed (read, rename, ...), else the tool. */
   op: string
   path?: string | undefined
   mount?: string | undefined
@@ -34,7 +37,7 @@ export function errorBody(err: unknown, ctx: ErrorContext): ToolErrorBody {
     status: 'error',
     error: typeof e?.message === 'string' ? e.message : String(err),
     error_code: code,
-    context: { op: typeof e?.op === 'string' ? e.op : ctx.op, ...(typeof e?.path === 'string' ? { path: e.path } : ctx.path === undefined ? {} : { path: ctx.path }), ...(ctx.mount === undefined ? {} : { mount: ctx.mount }) },
+    context: { ...(ctx.tool === undefined ? {} : { tool: ctx.tool }), op: typeof e?.op === 'string' ? e.op : ctx.op, ...(typeof e?.path === 'string' ? { path: e.path } : ctx.path === undefined ? {} : { path: ctx.path }), ...(ctx.mount === undefined ? {} : { mount: ctx.mount }) },
   }
   const hint = HINTS[code]
   if (hint) body.hint = hint

@@ -49,7 +49,7 @@ function uniformValidationErrors(server: McpServer): void {
     } catch (err) {
       const message = (err as Error).message.replace(/^MCP error -?\d+: /, '')
       const path = (args as { path?: unknown } | undefined)?.path
-      throw new Error(JSON.stringify(errorBody({ code: 'EINVAL', message }, { op: name, path: typeof path === 'string' ? path : undefined })), { cause: err })
+      throw new Error(JSON.stringify(errorBody({ code: 'EINVAL', message }, { tool: name, op: name, path: typeof path === 'string' ? path : undefined })), { cause: err })
     }
   }
 }

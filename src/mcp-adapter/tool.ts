@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult, ServerNotification, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { checkPath } from '../control/vfs-io.ts'
 import type { Call, Progress } from './call.ts'
 import { errorResult } from './errors.ts'
@@ -20,6 +20,8 @@ export interface ToolDef {
   input: z.ZodRawShape
   output: z.ZodRawShape
   annotations: Hints
+  /** The result belongs to another feature's method: keys beyond the declared ones pass through. */
+  loose?: boolean
   run(args: Record<string, unknown>, env: ToolEnv): Promise<Record<string, unknown>>
 }
 
@@ -31,6 +33,7 @@ export function tool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def: {
   input: I
   output: O
   annotations: Hints
+  loose?: boolean
   run(args: z.infer<z.ZodObject<I>>, env: ToolEnv): Promise<z.infer<z.ZodObject<O>>>
 }): ToolDef {
   return def as unknown as ToolDef
@@ -48,7 +51,7 @@ export interface AdapterContext {
   refreshMounts(): Promise<void>
 }
 
-const PATH_KEYS = ['path', 'source', 'destination', 'target_path'] as const
+const PATH_KEYS = ['path', 'source', 'destination', 'target_path', 'mount_point'] as const
 
 /** The single path rule for every tool argument that names a VFS path (the control methods apply it again). */
 function checkPaths(args: Record<string, unknown>, op: string): void {
@@ -68,19 +71,24 @@ function progressSender(token: string | number | undefined, send: (n: ServerNoti
 
 export function registerTool(server: McpServer, def: ToolDef, ctx: AdapterContext, alias?: { name: string; description: string }): void {
   const name = alias?.name ?? def.name
-  server.registerTool(name, { title: def.title, description: alias?.description ?? def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations }, async (args, extra): Promise<CallToolResult> => {
+  // The SDK client checks structuredContent against the listed schema: a strict tool's result is
+  // cut to its declared fields here, so a field added to a method later cannot make clients throw.
+  const output = def.loose ? z.looseObject(def.output) : z.object(def.output)
+  server.registerTool(name, { title: def.title, description: alias?.description ?? def.description, inputSchema: def.input, outputSchema: output, annotations: def.annotations }, async (args, extra): Promise<CallToolResult> => {
     const a = args as Record<string, unknown>
-    const firstPath = typeof a.path === 'string' ? a.path : typeof a.source === 'string' ? a.source : undefined
+    const firstPath = typeof a.path === 'string' ? a.path : typeof a.source === 'string' ? a.source : typeof a.mount_point === 'string' ? a.mount_point : undefined
     try {
       checkPaths(a, def.name)
       const onProgress = progressSender(extra._meta?.progressToken, extra.sendNotification)
       const env: ToolEnv = { signal: extra.signal, call: (method, params = {}) => ctx.call(method, params, { signal: extra.signal, ...(onProgress ? { onProgress } : {}) }) }
-      const result = await def.run(a, env)
+      const parsed = output.safeParse(await def.run(a, env))
+      if (!parsed.success) throw Object.assign(new Error(`EIO: ${def.name}: the result does not match the tool's output schema: ${parsed.error.issues[0]?.message ?? ''} at ${parsed.error.issues[0]?.path.join('.') ?? ''}`), { code: 'EIO' })
+      const result = parsed.data as Record<string, unknown>
       return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result }
     } catch (err) {
       await ctx.refreshMounts().catch(() => {})
       const errPath = (err as { path?: unknown } | null)?.path
-      return errorResult(err, { op: def.name, path: firstPath, mount: ctx.mountOf(typeof errPath === 'string' ? errPath : firstPath) })
+      return errorResult(err, { tool: name, op: def.name, path: firstPath, mount: ctx.mountOf(typeof errPath === 'string' ? errPath : firstPath) })
     }
   })
 }

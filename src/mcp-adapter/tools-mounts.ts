@@ -67,6 +67,7 @@ export const mountTools: ToolDef[] = [
     },
     output: { mounts: passthrough('The mounts after the change, as mounts.list reports them') },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    loose: true,
     run: async (a, env) => {
       const secret = Object.keys(a.options).find((k) => SECRET_KEY.test(k))
       if (secret) throw toolError('EINVAL', 'vfs_mount', `vfs_mount: option '${secret}' looks like a secret; give credentials to the daemon through its environment, not through MCP`, a.mount_point)
@@ -81,6 +82,7 @@ export const mountTools: ToolDef[] = [
     input: { mount_point: vfsPath.describe('The mount point, e.g. /photos'), force: z.boolean().default(false).describe('Remove even with open files or pending uploads') },
     output: { mounts: passthrough('The mounts after the change') },
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    loose: true,
     run: async (a, env) => (await env.call('mounts.remove', { point: a.mount_point, force: a.force })) as never,
   }),
 ]

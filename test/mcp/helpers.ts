@@ -19,7 +19,7 @@ export interface Harness {
   /** Calls a tool; asserts it succeeded and returns its structured result. */
   ok(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>
   /** Calls a tool; asserts it failed with our error object and returns it. */
-  fails(name: string, args?: Record<string, unknown>): Promise<{ error: string; error_code: string; context: { op: string; path?: string; mount?: string }; hint?: string }>
+  fails(name: string, args?: Record<string, unknown>): Promise<{ error: string; error_code: string; context: { tool?: string; op: string; path?: string; mount?: string }; hint?: string }>
   close(): Promise<void>
 }
 
