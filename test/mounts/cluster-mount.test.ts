@@ -3,7 +3,7 @@
  * (test/support/cluster-double.ts, in a child process: a documented-REST-API server, not a real
  * cluster, which no npm or apt package provides); the content side is the daemon's real Helia.
  * cp in, ls, sha256 of cat, getfattr user.cluster.status and user.ipfs.cid, rm, a folder as one
- * pin, restart and the same listing; a pin in error shows in the xattr; an unreachable cluster is EIO.
+ * pin, `ipfs-vfs cluster pin` of an /ipfs file's CID, restart and the same listing; a pin in error shows in the xattr; an unreachable cluster is EIO.
  */
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startClusterDoubleProcess } from '../support/cluster-double.ts'
-import { startMount, type TestMount } from '../support/mount.ts'
+import { ROOT, startMount, type TestMount } from '../support/mount.ts'
 import { clean, ok, run, sha256 } from '../support/tools.ts'
 
 const test = suite('cluster: through the CLI mount (cluster REST contract double)')
@@ -32,7 +32,7 @@ test('cp in, ls, cat hashes, xattrs, a folder as one pin, rm, restart keeps the 
     await writeFile(join(src, 'small.txt'), 'hello cluster\n')
     const daemonDir = join(dir, 'daemon')
     await mkdir(daemonDir)
-    const mounts = { '/cluster': { type: 'cluster', api: double.url, replicationMin: 1, replicationMax: 2, listTtlMs: 0 } }
+    const mounts = { '/cluster': { type: 'cluster', api: double.url, replicationMin: 1, replicationMax: 2, listTtlMs: 0 }, '/ipfs': { type: 'ipfs' } }
     let m = await startMount({ dir: daemonDir, mounts })
     let before: string[]
     try {
@@ -57,6 +57,13 @@ test('cp in, ls, cat hashes, xattrs, a folder as one pin, rm, restart keeps the 
       await fetch(`${double.url}/_test/fail`, { method: 'POST', body: JSON.stringify({ name: 'small.txt', error: 'context deadline exceeded', peer: 1 }) })
       const failed = JSON.parse(await ok('getfattr', ['--only-values', '-n', 'user.cluster.status', join(c, 'small.txt')])) as { peers: Record<string, { status: string; error?: string }> }
       assert.equal(failed.peers['double-1'], { status: 'pin_error', error: 'context deadline exceeded' })
+      // `ipfs-vfs cluster pin CID NAME`: a file of /ipfs (same Helia repository) pinned by name.
+      await writeFile(join(m.mountpoint, 'ipfs', 'shared.txt'), 'from /ipfs\n')
+      const ipfsCid = (await ok('getfattr', ['--only-values', '-n', 'user.ipfs.cid', join(m.mountpoint, 'ipfs', 'shared.txt')])).trim()
+      const out = await clean(join(ROOT, 'bin/ipfs-vfs'), ['cluster', 'pin', ipfsCid, 'pinned-by-cli', '--state-dir', m.stateDir])
+      assert.match(out, `pinned ${ipfsCid} as /cluster/pinned-by-cli`)
+      assert.is(await readFile(join(c, 'pinned-by-cli'), 'utf8'), 'from /ipfs\n')
+      await rm(join(c, 'pinned-by-cli'))
       await rm(join(c, 'gone.txt'))
       before = (await readdir(c)).sort()
       assert.equal(before, ['big.bin', 'folder', 'small.txt'])
