@@ -8,6 +8,7 @@ import { READ, type ToolDef, tool } from './tool.ts'
  * features add more.
  */
 const entries = passthrough('Journal entries, oldest first: seq, time, op, path, mount and the op\'s details')
+const checkpointRef = z.union([z.number().int().positive(), z.string().min(1)])
 const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false }
 
 export const ipfsTools: ToolDef[] = [
@@ -114,7 +115,13 @@ export const journalTools: ToolDef[] = [
     title: 'Create a checkpoint',
     description: 'Records the current state of some paths (all mounts by default) as a named checkpoint: a root CID per path. Sends progress; cancellable.',
     input: { paths: z.array(vfsPath).max(100).optional().describe('Paths to include (default: every mount)'), label: z.string().max(200).optional().describe('A name for it') },
-    output: { id: z.string().describe('Checkpoint id'), label: passthrough('Its label'), seq: passthrough('Journal seq it covers'), time: passthrough('When it was taken'), roots: passthrough('Root CID per path') },
+    output: {
+      id: z.number().describe('Checkpoint id (1, 2, 3... in creation order)'),
+      label: z.string().describe('Its label'),
+      seq: z.number().describe('The journal seq it was taken at'),
+      time: z.number().describe('When it was taken, milliseconds since the epoch'),
+      roots: z.record(z.string(), z.string()).describe('Root CID of each VFS path it holds'),
+    },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     loose: true,
     run: async (a, env) => (await env.call('checkpoint.create', { ...(a.paths === undefined ? {} : { paths: a.paths }), ...(a.label === undefined ? {} : { label: a.label }) })) as never,
@@ -133,7 +140,7 @@ export const journalTools: ToolDef[] = [
     name: 'vfs_checkpoint_diff',
     title: 'Diff checkpoints',
     description: 'Paths added, removed or modified between two checkpoints, or between one and the current state (b: "current").',
-    input: { a: z.string().min(1).describe('Checkpoint id'), b: z.string().min(1).default('current').describe('Checkpoint id or "current"') },
+    input: { a: checkpointRef.describe('Checkpoint id or label'), b: checkpointRef.default('current').describe('Checkpoint id or label, or "current"') },
     output: { changes: passthrough('[{path, change: added|removed|modified}]') },
     annotations: READ,
     loose: true,
@@ -144,7 +151,7 @@ export const journalTools: ToolDef[] = [
     title: 'Restore a checkpoint',
     description: 'Writes a checkpoint\'s content (or one path of it) back, in place or into target; delete removes what the checkpoint did not have. Sends progress; cancellable.',
     input: {
-      id: z.string().min(1).describe('Checkpoint id'),
+      id: checkpointRef.describe('Checkpoint id or label'),
       path: vfsPath.optional().describe('Only this path of the checkpoint'),
       target_path: vfsPath.optional().describe('Restore into this path instead of in place'),
       delete: z.boolean().default(false).describe('Remove entries the checkpoint does not have'),
