@@ -1,7 +1,8 @@
 /**
  * The records of the journal and their keys in its LevelDB sublevel. Keys sort as they should
  * (sequence numbers zero-padded), so ranges are key ranges:
- *   e!<seq>            an entry: its intent, overwritten by its outcome
+ *   e!<seq>            an entry's intent (written once, before the operation)
+ *   o!<seq>            its outcome (after; a separate small record, so an entry is written once)
  *   i!<seq>            an intent whose outcome is not written yet (what recovery looks at)
  *   h!<path>\0<seq>    history index: one key per path an entry names
  *   p!<staged name>    a pending upload (an acknowledged staged file not yet in its store)
@@ -31,6 +32,9 @@ export interface JournalEntry {
   /** What recovery did with an unfinished intent. */
   recovery?: RecoveryAction
 }
+
+/** The part of an entry written after the operation. */
+export type Outcome = Pick<JournalEntry, 'status' | 'endTime' | 'errno' | 'result' | 'recovery'>
 
 export type RecoveryAction = 'reapplied' | 'confirmed' | 'rolled-back' | 'failed'
 
@@ -70,6 +74,7 @@ export function seqKey(seq: number): string {
 
 export const KEY = {
   entry: (seq: number) => `e!${seqKey(seq)}`,
+  outcome: (seq: number) => `o!${seqKey(seq)}`,
   intent: (seq: number) => `i!${seqKey(seq)}`,
   history: (path: string, seq: number) => `h!${path}\u0000${seqKey(seq)}`,
   pending: (name: string) => `p!${name}`,

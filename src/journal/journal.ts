@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import { createLogger } from '../log.ts'
 import type { OpIntent, OpJournal, OpOutcome, OpTicket, PendingUpload } from '../vfs/journal-hook.ts'
 import { isWithin, normalizePath } from '../vfs/paths.ts'
-import { type JournalEntry, KEY, type RecoveryAction, type RecoveryReport, historyRanges, prefixRange, seqOfHistoryKey } from './entries.ts'
+import { type JournalEntry, KEY, type Outcome, type RecoveryAction, type RecoveryReport, historyRanges, prefixRange, seqOfHistoryKey } from './entries.ts'
 import { type BatchOp, type JournalDb, JournalStore } from './store.ts'
 
 const log = createLogger('journal')
@@ -95,32 +95,38 @@ export class Journal implements OpJournal {
   }
 
   #end(entry: JournalEntry, outcome: OpOutcome = {}): Promise<void> {
-    const done: JournalEntry = {
-      ...entry,
+    const done: Outcome = {
       status: outcome.errno ? 'error' : 'ok',
       endTime: Date.now(),
       ...(outcome.errno ? { errno: outcome.errno } : {}),
       ...(outcome.result ? { result: outcome.result } : {}),
     }
     return this.store
-      .write([{ type: 'put', key: KEY.entry(entry.seq), value: done }, { type: 'del', key: KEY.intent(entry.seq) }], outcome.sync === true)
+      .write([{ type: 'put', key: KEY.outcome(entry.seq), value: done }, { type: 'del', key: KEY.intent(entry.seq) }], outcome.sync === true)
       .catch((err: unknown) => log.error(`outcome of #${entry.seq} ${entry.op} not recorded`, err))
   }
 
   /** Records how recovery settled an unfinished intent. */
   async settle(entry: JournalEntry, recovery: RecoveryAction, errno?: string): Promise<void> {
-    const settled: JournalEntry = { ...entry, status: 'recovered', recovery, endTime: Date.now(), ...(errno ? { errno } : {}) }
-    await this.store.write([{ type: 'put', key: KEY.entry(entry.seq), value: settled }, { type: 'del', key: KEY.intent(entry.seq) }])
+    const settled: Outcome = { status: 'recovered', recovery, endTime: Date.now(), ...(errno ? { errno } : {}) }
+    await this.store.write([{ type: 'put', key: KEY.outcome(entry.seq), value: settled }, { type: 'del', key: KEY.intent(entry.seq) }])
   }
 
   /** Intents without an outcome, oldest first. */
   async unfinished(): Promise<JournalEntry[]> {
     const seqs = await this.store.values<number>(prefixRange('i!'))
+    return this.#entriesOf(seqs)
+  }
+
+  /** The entries of these sequence numbers (intent and outcome merged), in the order given; missing ones left out. */
+  async #entriesOf(seqs: number[]): Promise<JournalEntry[]> {
+    if (seqs.length === 0) return []
+    const intents = (await this.store.db.getMany(seqs.map(KEY.entry))) as (JournalEntry | undefined)[]
+    const outcomes = (await this.store.db.getMany(seqs.map(KEY.outcome))) as (Outcome | undefined)[]
     const out: JournalEntry[] = []
-    for (const seq of seqs) {
-      const entry = await this.store.get<JournalEntry>(KEY.entry(seq))
-      if (entry) out.push(entry)
-    }
+    intents.forEach((intent, i) => {
+      if (intent) out.push({ ...intent, ...outcomes[i] })
+    })
     return out
   }
 
@@ -143,19 +149,20 @@ export class Journal implements OpJournal {
   // --- reading ---------------------------------------------------------------------------------
 
   async get(seq: number): Promise<JournalEntry | undefined> {
-    return this.store.get<JournalEntry>(KEY.entry(seq))
+    const [entry] = await this.#entriesOf([seq])
+    return entry
   }
 
   /** Entries in sequence order after `since`, at most `limit` (default 100). */
   async list({ since = 0, limit = 100, mount }: ListOptions = {}): Promise<JournalEntry[]> {
-    const out: JournalEntry[] = []
+    const seqs: number[] = []
     for await (const [, value] of this.store.db.iterator({ gt: KEY.entry(since), lt: 'e!\uffff' })) {
       const entry = value as JournalEntry
       if (mount !== undefined && entry.mount !== mount) continue
-      out.push(entry)
-      if (out.length >= limit) break
+      seqs.push(entry.seq)
+      if (seqs.length >= limit) break
     }
-    return out
+    return this.#entriesOf(seqs)
   }
 
   /** The operations that named `path` or anything below it, oldest first: the last `limit` (default 100). */
@@ -163,13 +170,7 @@ export class Journal implements OpJournal {
     const p = normalizePath(path, 'history')
     const seqs = new Set<number>()
     for (const range of historyRanges(p)) for (const key of await this.store.keys(range)) seqs.add(seqOfHistoryKey(key))
-    const wanted = [...seqs].sort((a, b) => a - b).slice(-limit)
-    const out: JournalEntry[] = []
-    for (const seq of wanted) {
-      const entry = await this.get(seq)
-      if (entry) out.push(entry)
-    }
-    return out
+    return this.#entriesOf([...seqs].sort((a, b) => a - b).slice(-limit))
   }
 
   // --- tracking and compaction -----------------------------------------------------------------
@@ -206,11 +207,11 @@ export class Journal implements OpJournal {
     let ops: BatchOp[] = []
     for await (const [, value] of this.store.db.iterator({ gte: KEY.entry(0), lt: KEY.entry(beforeSeq) })) {
       const entry = value as JournalEntry
-      if (entry.status === 'intent' || entry.paths.some((p) => this.isTracked(p))) {
+      if (entry.paths.some((p) => this.isTracked(p)) || (await this.store.get(KEY.intent(entry.seq))) !== undefined) {
         kept++
         continue
       }
-      ops.push({ type: 'del', key: KEY.entry(entry.seq) })
+      ops.push({ type: 'del', key: KEY.entry(entry.seq) }, { type: 'del', key: KEY.outcome(entry.seq) })
       for (const p of entry.paths) ops.push({ type: 'del', key: KEY.history(p, entry.seq) })
       removed++
       if (ops.length >= 1000) {

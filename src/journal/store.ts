@@ -8,6 +8,7 @@ export type BatchOp = { type: 'put'; key: string; value: unknown } | { type: 'de
 export interface JournalDb {
   batch(ops: BatchOp[], options?: { sync?: boolean }): Promise<void>
   get(key: string): Promise<unknown>
+  getMany(keys: string[]): Promise<unknown[]>
   iterator(options?: { gt?: string; gte?: string; lt?: string; reverse?: boolean; limit?: number }): AsyncIterable<[string, unknown]> & { close(): Promise<void> }
   keys(options?: { gte?: string; lt?: string; reverse?: boolean; limit?: number }): AsyncIterable<string> & { close(): Promise<void> }
 }
