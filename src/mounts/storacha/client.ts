@@ -22,7 +22,7 @@ interface UploadListItem {
 
 /** What /storacha uses of @storacha/client's Client. */
 export interface StorachaClient {
-  uploadCAR(car: { stream(): ReadableStream<Uint8Array> }, options?: { signal?: AbortSignal }): Promise<CID>
+  uploadCAR(car: { stream(): ReadableStream<Uint8Array> }, options?: { signal?: AbortSignal; retries?: number }): Promise<CID>
   capability: {
     upload: {
       list(options: { size?: number; cursor?: string; nonce?: string }): Promise<{ results: UploadListItem[]; cursor?: string }>

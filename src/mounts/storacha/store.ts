@@ -37,6 +37,8 @@ export interface NameMap {
 export interface StorachaStoreInit {
   /** How long a listing of the space is reused (ms). */
   listTtlMs: number
+  /** Attempts per failed request of an upload, after the first (the client's default: 3). */
+  retries?: number
 }
 
 function coded(code: string, message: string, cause?: unknown): Error {
@@ -136,7 +138,7 @@ export class StorachaStore implements RootStore {
   async set(name: string, root: CID, previous: CID | undefined, opts?: CallOptions): Promise<void> {
     const entries = await this.entries(opts)
     try {
-      await this.#client.uploadCAR(carOf(this.#blocks, root, opts?.signal) as never, { signal: opts?.signal } as never)
+      await this.#client.uploadCAR(carOf(this.#blocks, root, opts?.signal), { ...(opts?.signal === undefined ? {} : { signal: opts.signal }), ...(this.#o.retries === undefined ? {} : { retries: this.#o.retries }) })
     } catch (err) {
       throw storachaError(err, `uploading ${name} (${root})`)
     }
