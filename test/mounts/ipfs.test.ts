@@ -165,7 +165,7 @@ test('user.ipfs.cid is the CID @helia/unixfs gives the same bytes; the only attr
 })
 
 /** The engine's Helia with every blockstore.get recorded. */
-function counting(helia: Helia): { helia: Pick<Helia, 'blockstore' | 'datastore'>; gets: CID[] } {
+function counting(helia: Helia): { helia: Pick<Helia, 'blockstore' | 'datastore' | 'pins'>; gets: CID[] } {
   const gets: CID[] = []
   const blockstore = new Proxy(helia.blockstore, {
     get(target, key) {
@@ -174,7 +174,7 @@ function counting(helia: Helia): { helia: Pick<Helia, 'blockstore' | 'datastore'
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
-  return { helia: { blockstore, datastore: helia.datastore }, gets }
+  return { helia: { blockstore, datastore: helia.datastore, pins: helia.pins }, gets }
 }
 
 test('a 4 KiB read near the end of a 64 MiB file reads only the leaf that holds it', async (ctx) => {
@@ -333,10 +333,49 @@ test('offline: a CID not in the repository is ENOENT at once, a missing leaf is 
   const chunks: Uint8Array[] = []
   for await (const chunk of blocks.get(root)) chunks.push(chunk)
   const { Links } = dagPB.decode(Buffer.concat(chunks))
-  await blocks.delete((Links[1] as PBLink).Hash) // the second of three leaves
+  // The second of three leaves, past the pin that keeps it (Helia's delete refuses pinned blocks).
+  await (blocks as unknown as { unwrap(): { delete(cid: CID): Promise<void> } }).unwrap().delete((Links[1] as PBLink).Hash)
   assert.is(await read(b, '/f', 0, 100), bytes.subarray(0, 100).toString('latin1'), 'what is there still reads')
   await code(read(b, '/f', 1_048_576 + 5, 100), 'EIO')
   assert.ok(Date.now() - started < 5_000, 'no waiting for a network')
+})
+
+test('the root is pinned once changes are idle: helia.gc() keeps the whole tree and takes what changes replaced', async (ctx) => {
+  const helia = ctx.engine.helia
+  await ctx.b.mkdir('/d', 0o755)
+  const big = randomBytes(3 * 1024 * 1024 + 7)
+  await put(ctx, '/d/big', big)
+  await put(ctx, '/d/small', 'first')
+  await put(ctx, '/d/small', 'second') // replaces: 'first' and the folders holding it become garbage
+  await ctx.b.symlink?.('big', '/d/link')
+  const count = async (): Promise<number> => {
+    let n = 0
+    for await (const _ of helia.blockstore.getAll()) n++
+    return n
+  }
+  await ctx.b.close?.() // waits for the pin of the final root
+  const pins = []
+  for await (const pin of helia.pins.ls()) pins.push(pin)
+  assert.equal(pins.map((p) => [p.cid.toString(), p.metadata.ipfsVfsRoot]), [[ctx.b.rootCid().toString(), '/ipfs-vfs/root']], 'one pin: the current root, tagged')
+  const before = await count()
+  await helia.gc()
+  const after = await count()
+  assert.ok(after < before, `garbage collected (${before} -> ${after} blocks)`)
+  ctx.b = await createIpfsBackend({ helia })
+  assert.is(await read(ctx.b, '/d/big', 0, big.length), big.toString('latin1'), 'every leaf of the big file is still there')
+  assert.is(await read(ctx.b, '/d/small'), 'second')
+  assert.is(await ctx.b.readlink?.('/d/link'), 'big')
+  await put(ctx, '/d/small', 'third')
+  await ctx.b.unlink('/d/big')
+  await ctx.b.close?.()
+  const repinned = []
+  for await (const pin of helia.pins.ls()) repinned.push(pin.cid.toString())
+  assert.equal(repinned, [ctx.b.rootCid().toString()], 'the new root pinned, the old one unpinned')
+  await helia.gc()
+  assert.ok((await count()) < after, 'the unlinked file collected')
+  ctx.b = await createIpfsBackend({ helia })
+  assert.is(await read(ctx.b, '/d/small'), 'third')
+  assert.is(await names(ctx.b, '/d'), 'link:symlink small:file')
 })
 
 test('the engine offline has no network stack; options are validated', async (ctx) => {

@@ -28,6 +28,7 @@ import { cachedBlocks, Lru } from './cache.ts'
 import type { Owner, TreeNode } from './nodes.ts'
 import { changeMeta, mkdir, putFile, remove, rename, symlink } from './ops.ts'
 import { CID_XATTR, readSide } from './read-side.ts'
+import { RootPinner } from './root-pin.ts'
 import { openFileReader } from './reader.ts'
 import { UnixfsTree } from './tree.ts'
 
@@ -55,7 +56,8 @@ export const IpfsBackendInitSchema = z.strictObject({
 export type IpfsBackendInit = z.input<typeof IpfsBackendInitSchema>
 
 export interface IpfsBackendComponents {
-  helia: Pick<Helia, 'blockstore' | 'datastore'>
+  /** `pins` keeps the tree's root pinned (root-pin.ts), so `helia.gc()` never takes the tree. */
+  helia: Pick<Helia, 'blockstore' | 'datastore' | 'pins'>
 }
 
 export interface IpfsBackend extends Backend {
@@ -79,7 +81,8 @@ export async function createIpfsBackend(components: IpfsBackendComponents, init:
     throw new VfsError('EIO', 'open', '/', { cause: err, message: `EIO: cannot open the /ipfs tree recorded under ${options.rootKey}: ${(err as Error).message}` })
   }
   const owner: Owner = { uid: options.uid ?? process.getuid?.() ?? 0, gid: options.gid ?? process.getgid?.() ?? 0 }
-  return buildBackend(tree, fs, owner, options.listConcurrency)
+  const pinner = await RootPinner.open(components.helia.pins, ctx, options.rootKey, () => tree.root.cid, () => tree.drain())
+  return buildBackend(tree, fs, owner, options.listConcurrency, pinner)
 }
 
 function capabilities(preserveMtime: boolean): Capabilities {
@@ -98,7 +101,7 @@ function capabilities(preserveMtime: boolean): Capabilities {
   })
 }
 
-function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owner: Owner, listConcurrency: number): IpfsBackend {
+function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owner: Owner, listConcurrency: number, pinner: RootPinner): IpfsBackend {
   const ctx = tree.ctx
   let closed = false
   const check = (): void => {
@@ -106,12 +109,13 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
   }
   const reads = readSide({ ctx, owner, listConcurrency, check, root: async () => tree.root, openFile: async (node, path) => openFileReader(ctx, node, path) })
 
-  /** A change to the tree: EROFS under /.cid, then the op itself. */
+  /** A change to the tree: EROFS under /.cid, then the op itself; its root is pinned once the queue is idle. */
   function changing(op: string, path: string, opts: CallOptions | undefined, fn: () => Promise<void>): Promise<void> {
     return boundary(op, path, opts, async () => {
       check()
       writable(path)
       await fn()
+      pinner.changed()
     })
   }
 
@@ -158,10 +162,11 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
         await putFile(tree, fs, path, source, opts ?? {})
       }),
 
-    /** Waits for queued changes to land; the engine (Helia and its stores) is closed by its owner. */
+    /** Waits for queued changes to land and pins the final root; the engine (Helia and its stores) is closed by its owner. */
     close: async () => {
       closed = true
       await tree.drain()
+      await pinner.flush()
     },
   }
   return backend
