@@ -29,7 +29,7 @@ export type Op =
 
 export type Slot = 0 | 1
 
-export type MountName = 'local' | 'obj'
+export type MountName = 'local' | 'obj' | 'ipfs'
 
 const name = fc.constantFrom('a', 'b', 'c')
 const path = fc.oneof({ weight: 3, arbitrary: name }, { weight: 2, arbitrary: fc.tuple(name, name).map(([x, y]) => `${x}/${y}`) })
@@ -259,7 +259,8 @@ export class Mismatch extends Error {}
  * empty), comparing outcome and tree after every step; throws a Mismatch naming the step.
  */
 export async function replay(fs: FsLike, root: string, mount: MountName, ops: readonly Op[]): Promise<void> {
-  const m: ModelSide = { model: new Model({ symlinks: mount === 'local', hardLinks: mount === 'local' }), handles: [undefined, undefined] }
+  // /ipfs keeps symlinks (UnixFS symlink nodes) but has no hard links.
+  const m: ModelSide = { model: new Model({ symlinks: mount !== 'obj', hardLinks: mount === 'local' }), handles: [undefined, undefined] }
   const t: TargetSide = { fs, root, handles: [undefined, undefined] }
   const done: string[] = []
   const history = () => `\n  ${done.join('\n  ')}`

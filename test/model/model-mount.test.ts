@@ -17,7 +17,7 @@ test.after(async (ctx) => {
   await ctx.target?.close()
 })
 
-for (const mount of ['local', 'obj'] as const) {
+for (const mount of ['local', 'obj', 'ipfs'] as const) {
   test(`/${mount}: ${numRuns} random sequences of up to ${maxLength} ops match the model`, async ({ target }) => {
     await checkModel({ fs: target.fs, mount, numRuns, maxLength, seed, label: `mount /${mount}` })
   })
