@@ -5,7 +5,9 @@
  * metadata, what the daemon's MFS then holds, the tree kept across a restart of the mount and of
  * the daemon, and the one-line error for an API that does not answer.
  */
+import { once } from 'node:events'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unixfs } from '@helia/unixfs'
@@ -107,7 +109,12 @@ if (skip !== undefined) {
   })
 
   test('an RPC API that does not answer: the mount fails at start with one line naming it', async () => {
-    const api = 'http://127.0.0.1:9' // discard: nothing listens there
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer().listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    server.close()
+    await once(server, 'close')
     let failure = ''
     try {
       const m = await startMount({ mounts: kuboMount(api) })
@@ -115,7 +122,8 @@ if (skip !== undefined) {
     } catch (err) {
       failure = (err as Error).message
     }
-    assert.match(failure, /cannot reach the Kubo RPC API at http:\/\/127\.0\.0\.1:9/, failure)
+    const line = failure.split('\n').find((l) => l.includes('cannot reach')) ?? ''
+    assert.is(line, `ipfs-vfs: EIO: cannot reach the Kubo RPC API at ${api}: fetch failed (ECONNREFUSED)`, failure)
   })
 }
 

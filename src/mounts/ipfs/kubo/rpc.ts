@@ -42,8 +42,10 @@ export async function connectKubo(api: string, opts: { timeoutMs?: number } = {}
   try {
     agent = (await client.id({ signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })).agentVersion
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code
-    const why = `${(err as Error).message}${cause === undefined ? '' : ` (${cause})`}`
+    // fetch's own message is 'fetch failed'; the reason (ECONNREFUSED...) is down its causes.
+    let reason: unknown
+    for (let e = (err as { cause?: unknown }).cause; e instanceof Error && reason === undefined; e = e.cause) reason = (e as { code?: unknown }).code ?? e.message
+    const why = `${(err as Error).message}${typeof reason === 'string' ? ` (${reason})` : ''}`
     throw new VfsError('EIO', 'connect', api, { cause: err, message: `EIO: cannot reach the Kubo RPC API at ${api}: ${why}` })
   }
   return { client, api, dialect: agent.startsWith('js-ipfs') ? 'js-ipfs' : 'kubo', agent }
