@@ -76,7 +76,7 @@ test('checkpoints: create, list, diff against current, restore', async () => {
   await h.ok('vfs_restore', { id: cp.id, delete: true })
   assert.is(text(await h.ok('vfs_read', { path: '/local/c/f.txt' })), 'v1')
   assert.is((await h.fails('vfs_stat', { path: '/local/c/new.txt' })).error_code, 'ENOENT')
-  assert.is((await h.fails('vfs_restore', { id: 'no-such-checkpoint' })).status, 'error')
+  assert.is((await h.fails('vfs_restore', { id: 'no-such-checkpoint' })).error_code, 'ENOENT')
 })
 
 test.run()

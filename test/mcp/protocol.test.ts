@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ALIAS_PROFILES } from '../../src/mcp-adapter/aliases.ts'
@@ -52,9 +54,9 @@ test('resources: vfs:///{+path} (text and blob), vfs://mounts, vfs://journal/sta
   assert.equal(a.contents, [{ uri: 'vfs:///local/res/a.md', mimeType: 'text/markdown', text: '# hi' }])
   const b = await h.client.readResource({ uri: 'vfs:///local/res/b.bin' })
   assert.equal(b.contents, [{ uri: 'vfs:///local/res/b.bin', mimeType: 'application/octet-stream', blob: 'AAEC' }])
-  const mounts = JSON.parse((await h.client.readResource({ uri: 'vfs://mounts' })).contents[0]?.text as string)
+  const mounts = JSON.parse(((await h.client.readResource({ uri: 'vfs://mounts' })).contents[0] as { text: string }).text)
   assert.equal(mounts.mounts.map((m: { point: string }) => m.point), ['/local'])
-  const status = JSON.parse((await h.client.readResource({ uri: 'vfs://journal/status' })).contents[0]?.text as string)
+  const status = JSON.parse(((await h.client.readResource({ uri: 'vfs://journal/status' })).contents[0] as { text: string }).text)
   assert.type(status.lastSeq, 'number')
   try {
     await h.client.readResource({ uri: 'vfs:///local/res/missing' })
@@ -79,6 +81,35 @@ test('alias profiles are off by default and delegate to the canonical tool when 
   } finally {
     await a.close()
   }
+})
+
+test('mount tools: vfs_mount adds a mount the file tools reach; vfs_unmount is EBUSY while a file is open, unless force', async () => {
+  if (!Object.hasOwn(h.service.methods, 'mounts.add')) {
+    assert.is((await h.fails('vfs_mount', { mount_point: '/extra', backend: 'local', options: { root: h.dir } })).error_code, 'ENOSYS')
+    assert.is((await h.fails('vfs_unmount', { mount_point: '/extra' })).error_code, 'ENOSYS')
+    return
+  }
+  const root = join(h.dir, 'extra')
+  await mkdir(root)
+  await h.ok('vfs_mount', { mount_point: '/extra', backend: 'local', options: { root }, read_only: false })
+  const listed = (await h.ok('vfs_list_mounts', {})).mounts as { point: string; type: string; health?: string }[]
+  assert.equal(listed.map((m) => `${m.point}:${m.type}`), ['/extra:local', '/local:local'])
+  await h.ok('vfs_write', { path: '/extra/x.txt', content: 'on the new mount' })
+  assert.is(await readFile(join(root, 'x.txt'), 'utf8'), 'on the new mount')
+  const fh = await h.service.vfs.open('/extra/x.txt', constants.O_RDONLY)
+  try {
+    const busy = await h.fails('vfs_unmount', { mount_point: '/extra' })
+    assert.equal([busy.error_code, busy.context.mount], ['EBUSY', '/extra'])
+  } finally {
+    await h.service.vfs.release(fh)
+  }
+  await h.ok('vfs_unmount', { mount_point: '/extra' })
+  assert.is((await h.fails('vfs_stat', { path: '/extra/x.txt' })).error_code, 'ENOENT')
+  assert.is((await h.fails('vfs_unmount', { mount_point: '/nothere' })).error_code, 'ENOENT')
+  const ro = await h.ok('vfs_mount', { mount_point: '/ro', backend: 'local', options: { root }, read_only: true })
+  assert.ok(JSON.stringify(ro).includes('/ro'))
+  assert.is((await h.fails('vfs_write', { path: '/ro/y.txt', content: 'no' })).error_code, 'EROFS')
+  await h.ok('vfs_unmount', { mount_point: '/ro', force: true })
 })
 
 const ESCAPES = ['relative/x', 'x', '', '/local/../etc/passwd', '/local/a/../../ipfs', '/local/\0x', '/..', '/local/..']
@@ -174,7 +205,6 @@ test('every error path is an error object with code and context, never structure
     ['vfs_rmdir', { path: '/local/src.txt' }, 'ENOTDIR'],
     ['vfs_copy', { source: '/local/none', destination: '/local/x' }, 'ENOENT'],
     ['vfs_move', { source: '/local/none', destination: '/local/x' }, 'ENOENT'],
-    ['vfs_unmount', { mount_point: '/nothere' }, 'ENOENT'],
     ['fs_journal_get_history', { path: 'rel' }, 'EINVAL'],
   ] as const) {
     const e = await h.fails(tool, args)

@@ -47,6 +47,8 @@ export interface MountOptions {
   /** Keep the scratch directory after stop (for restart tests). */
   dir?: string
   env?: Record<string, string>
+  /** More arguments for `ipfs-vfs mount` (cli entry), e.g. ['--mcp-http', '127.0.0.1:8765']. */
+  args?: string[]
 }
 
 /** Waits for a line starting with `prefix` on the child's stdout (a daemon's readiness line). */
@@ -85,7 +87,7 @@ export async function startMount(opts: MountOptions = {}): Promise<TestMount> {
   } else {
     const configFile = join(dir, 'config.yaml')
     await writeFile(configFile, stringify({ mounts: { '/local': { type: 'local', root: localRoot }, ...opts.mounts }, ...opts.config }))
-    args = [join(ROOT, 'src/cli/main.ts'), 'mount', mountpoint, '--config', configFile, '--state-dir', stateDir]
+    args = [join(ROOT, 'src/cli/main.ts'), 'mount', mountpoint, '--config', configFile, '--state-dir', stateDir, ...(opts.args ?? [])]
   }
   const child = spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })
   let stderr = ''
