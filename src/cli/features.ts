@@ -3,6 +3,7 @@ import { startJournal } from '../journal/feature.ts'
 import type { JournalDb } from '../journal/store.ts'
 import { checkpointsFeature } from '../journal/checkpoints/feature.ts'
 import { syncFeature } from '../journal/sync/feature.ts'
+import { refreshFeature } from './commands/refresh.ts'
 import type { Service } from './service.ts'
 
 /**
@@ -19,4 +20,4 @@ async function journalFeature(service: Service): Promise<void> {
   service.journal = await startJournal({ vfs: service.vfs, stateDir: service.config.stateDir, db, register: (m) => service.register(m), onClose: (fn) => service.onClose(fn) })
 }
 
-export const FEATURES: Feature[] = [journalFeature, vfsMethods, syncFeature, (s) => checkpointsFeature(s, s.config.checkpoints)]
+export const FEATURES: Feature[] = [journalFeature, vfsMethods, refreshFeature, syncFeature, (s) => checkpointsFeature(s, s.config.checkpoints)]

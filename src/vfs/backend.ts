@@ -160,6 +160,12 @@ export interface Backend {
   /** wholeObject backends: store the finished file at `path`, creating or replacing it. */
   put?(path: string, source: PutSource, opts?: CallOptions): Promise<void>
 
+  /**
+   * Drops what the backend itself caches about `path`, below it and its folder (`ipfs-vfs
+   * refresh`): a change made behind the mount's back shows at once instead of after the TTL.
+   */
+  forget?(path: string): void
+
   close?(): Promise<void>
 }
 

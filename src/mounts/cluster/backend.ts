@@ -10,14 +10,14 @@
  * place of Helia's: the cluster's own IPFS peers then fetch the content from that Kubo node.
  */
 import type { CID } from 'multiformats/cid'
-import type { Backend, CallOptions } from '../../vfs/backend.ts'
+import type { CallOptions } from '../../vfs/backend.ts'
 import { toVfsError } from '../../vfs/errors.ts'
 import type { BlockStore } from '../ipfs/cache.ts'
-import { createRootsBackend, type RootsBackendInit } from '../roots/backend.ts'
+import { createRootsBackend, type RootsBackend, type RootsBackendInit } from '../roots/backend.ts'
 import type { ClusterRest } from './rest.ts'
 import { ClusterStore, type ClusterStoreInit } from './store.ts'
 
-export interface ClusterBackend extends Backend {
+export interface ClusterBackend extends RootsBackend {
   /** Pins an existing CID under `name` (`ipfs-vfs cluster pin`). */
   pin(cid: CID, name: string, opts?: CallOptions): Promise<void>
 }

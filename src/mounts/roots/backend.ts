@@ -44,6 +44,12 @@ export interface RootsBackendInit {
   cacheBytes?: number
 }
 
+/** The backend, with the status probe (`Backend.health`, optional in the contract) always present. */
+export interface RootsBackend extends Backend {
+  /** Resolves when the store answers and is well (cluster: no pin in error); throws with the reason otherwise. */
+  health(opts?: CallOptions): Promise<void>
+}
+
 export interface RootsBackendComponents {
   /** Where blocks are built and read (a storacha mount's falls back to its gateway). */
   blockstore: BlockStore
@@ -71,7 +77,7 @@ function parts(path: string): { top: string; rest: string[] } {
 
 const sub = (rest: string[]): string => `/${rest.join('/')}`
 
-export function createRootsBackend(components: RootsBackendComponents, init: RootsBackendInit = {}): Backend {
+export function createRootsBackend(components: RootsBackendComponents, init: RootsBackendInit = {}): RootsBackend {
   const { store } = components
   const preserveMtime = init.preserveMtime ?? true
   const cacheBytes = init.cacheBytes ?? 8 * 1024 * 1024
@@ -255,7 +261,7 @@ export function createRootsBackend(components: RootsBackendComponents, init: Roo
   })
   const xattrNames = [CID_XATTR, ...(store.xattrNames ?? [])]
 
-  const backend: Backend = {
+  const backend: RootsBackend = {
     capabilities: caps,
 
     stat: (path, opts) =>
