@@ -199,7 +199,7 @@ export async function startSwift(): Promise<Swift> {
   const memcachedArgs = ['-l', '127.0.0.1', '-p', String(memcachedPort), '-U', '0', '-m', '64', ...(process.getuid?.() === 0 ? ['-u', 'root'] : [])]
   const startProxy = async (): Promise<void> => {
     const p = run('proxy', 'swift-proxy-server', [join(etc, 'proxy-server.conf')])
-    await waitHealthy(`http://127.0.0.1:${proxy}/healthcheck`, p, 20_000)
+    await waitHealthy(`http://127.0.0.1:${proxy}/healthcheck`, p, 60_000)
   }
   const stop = async (): Promise<void> => {
     await Promise.all([...procs.keys()].map(kill))
@@ -224,7 +224,9 @@ export async function startSwift(): Promise<Swift> {
     clientConfig,
     client: () => new S3Client(clientConfig()),
     createBucket: async (name) => {
-      const c = new S3Client(clientConfig())
+      // Right after start the account and container servers may still be loading: Swift answers
+      // 503 "reduce your request rate" until they answer, which the SDK retries.
+      const c = new S3Client({ ...clientConfig(), maxAttempts: 10 })
       try {
         await c.send(new CreateBucketCommand({ Bucket: name }))
       } finally {
@@ -236,4 +238,14 @@ export async function startSwift(): Promise<Swift> {
     stop,
     logs: () => readFile(join(dir, 'swift.log'), 'utf8').catch(() => ''),
   }
+}
+
+/** The environment that gives the AWS default credential chain Swift's test user (never the config file). */
+export function swiftEnv(): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: SWIFT_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SWIFT_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' }
+}
+
+/** An /s3 mount spec for the CLI config on `bucket` of this server (or of `endpoint`, a proxy in front of it). */
+export function s3MountSpec(swift: Swift, bucket: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 's3', bucket, endpoint: swift.endpoint, region: 'us-east-1', forcePathStyle: true, ...extra }
 }

@@ -40,7 +40,7 @@ export const s3Type: MountType<S3Spec> = {
   async create(_point, spec) {
     const { createS3Backend, createS3Client } = await import('../../mounts/s3/index.ts')
     const client = createS3Client({ endpoint: spec.endpoint, region: spec.region, forcePathStyle: spec.forcePathStyle, maxAttempts: spec.maxAttempts, timeoutMs: spec.timeoutMs })
-    const { type: _t, endpoint: _e, region: _r, forcePathStyle: _f, maxAttempts: _m, readOnly: _ro, cacheTtlMs: _c, ...init } = spec
+    const { type: _t, endpoint: _e, region: _r, forcePathStyle: _f, maxAttempts: _m, readOnly: _ro, ...init } = spec
     const backend = createS3Backend({ s3: client }, init)
     return {
       ...backend,

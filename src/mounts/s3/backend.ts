@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3'
 import type { Backend, CallOptions, Capabilities, DirEntry, PutSource, Reader, Stat, TimeUpdate } from '../../vfs/backend.ts'
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isSymlink, nowNs } from '../../vfs/backend.ts'
+import { type Head, type Probe, ProbeCache } from './cache.ts'
 import { copyObject } from './copy.ts'
 import { boundary, errno, isNotFound } from './errors.ts'
 import { KeySpace } from './keys.ts'
@@ -24,6 +25,9 @@ import { type Attrs, implicitDirStat, type Owner, statOf, toMetadata } from './m
 import { type S3BackendInit, S3BackendInitSchema, type S3BackendOptions } from './options.ts'
 import { ObjectReader } from './reader.ts'
 import { uploadFile } from './upload.ts'
+import { createLogger } from '../../log.ts'
+
+const log = createLogger('s3')
 
 export interface S3BackendComponents {
   s3: Pick<S3Client, 'send'>
@@ -64,20 +68,10 @@ const CAPABILITIES: Capabilities = Object.freeze({
 /** What s3fs gives folder markers; other tools look for it too. */
 const DIR_CONTENT_TYPE = 'application/x-directory'
 const FILE_CONTENT_TYPE = 'application/octet-stream'
-/** How long a folder seen to exist is trusted as the parent of a new entry (our removals forget it at once). */
-const DIR_SEEN_MS = 1000
 /** Longest symlink target (PATH_MAX): a larger object cannot be a symlink, so a listing need not head it. */
 const PATH_MAX = 4096
 /** Heads in flight while a listing tells symlinks from files. */
 const LIST_HEADS = 16
-
-interface Head {
-  metadata: Record<string, string>
-  size: number
-  lastModified: Date | undefined
-  etag: string | undefined
-  contentType: string | undefined
-}
 
 const parentOf = (path: string): string => {
   const i = path.lastIndexOf('/')
@@ -86,7 +80,7 @@ const parentOf = (path: string): string => {
 
 export function createS3Backend(components: S3BackendComponents, init: S3BackendInit): S3Backend {
   const o: S3BackendOptions = Object.freeze(S3BackendInitSchema.parse(init))
-  const { s3 } = components
+  const s3 = traced(components.s3)
   const Bucket = o.bucket
   const keys = new KeySpace(o.prefix)
   const owner: Owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
@@ -104,8 +98,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
    * asking again (a listing carries no metadata, so telling a symlink from a file needs a head).
    */
   const heads = new Map<string, Head>()
-  /** Folders known to exist, until this time: put and mkdir check the parent on every call. */
-  const dirsSeen = new Map<string, number>()
+  const probes = new ProbeCache(o.cacheTtlMs)
 
   async function head(key: string, opts?: CallOptions): Promise<Head | undefined> {
     counters.head++
@@ -135,8 +128,17 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
   }
 
   /** What lives at `path`: a file object, a folder (with its marker's head, if any), or nothing. */
-  async function probe(path: string, opts?: CallOptions): Promise<{ kind: 'file'; head: Head } | { kind: 'dir'; marker: Head | undefined } | undefined> {
+  async function probe(path: string, opts?: CallOptions): Promise<Probe> {
     if (path === '/') return { kind: 'dir', marker: undefined }
+    const cached = probes.get(path)
+    if (cached !== 'miss') return cached
+    const p = await probeStore(path, opts)
+    probes.set(path, p)
+    return p
+  }
+
+  /** A file is one HEAD; a folder is a LIST of one key under it, and its marker's HEAD when it has one. */
+  async function probeStore(path: string, opts?: CallOptions): Promise<Probe> {
     const file = await head(keys.file(path), opts)
     if (file) return { kind: 'file', head: file }
     const dirKey = keys.dir(path)
@@ -146,7 +148,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
     return { kind: 'dir', marker: first === dirKey ? await head(dirKey, opts) : undefined }
   }
 
-  function statOfProbe(p: NonNullable<Awaited<ReturnType<typeof probe>>>): Stat {
+  function statOfProbe(p: NonNullable<Probe>): Stat {
     if (p.kind === 'file') return statOf(p.head, 'file', owner)
     return p.marker ? statOf(p.marker, 'dir', owner) : implicitDirStat(owner, startedNs)
   }
@@ -160,16 +162,24 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
   /** A new entry's folder must exist and be a folder. */
   async function checkParent(path: string, opts?: CallOptions): Promise<void> {
     const parent = parentOf(path)
-    if (parent === '/' || (dirsSeen.get(parent) ?? 0) > Date.now()) return
+    if (parent === '/') return
     const p = await probe(parent, opts)
     if (!p) throw errno('ENOENT')
     if (p.kind !== 'dir') throw errno('ENOTDIR')
-    dirsSeen.set(parent, Date.now() + DIR_SEEN_MS)
   }
 
-  /** Forgets folders at or below `path` (it was removed or renamed). */
-  const dirGone = (path: string): void => {
-    for (const d of dirsSeen.keys()) if (d === path || d.startsWith(`${path}/`)) dirsSeen.delete(d)
+  /** Runs a change of the store; what it touches is forgotten before (a stale answer must not decide it) and after (a probe that overlapped must not stay). */
+  async function changing<T>(paths: string[], trees: string[], fn: () => Promise<T>): Promise<T> {
+    const forget = () => {
+      probes.forget(...paths)
+      for (const t of trees) probes.forgetTree(t)
+    }
+    forget()
+    try {
+      return await fn()
+    } finally {
+      forget()
+    }
   }
 
   async function putSmall(key: string, body: string, contentType: string, attrs: Attrs, opts?: CallOptions): Promise<void> {
@@ -201,8 +211,11 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
   async function keepFolder(path: string, opts?: CallOptions): Promise<void> {
     const parent = parentOf(path)
     if (parent === '/') return
+    const p = await probe(parent, opts)
+    if (p?.kind === 'dir' && p.marker) return
     const dirKey = keys.dir(parent)
     if (await head(dirKey, opts)) return
+    probes.forget(parent)
     await putSmall(dirKey, '', DIR_CONTENT_TYPE, { mode: S_IFDIR | 0o755, uid: owner.uid, gid: owner.gid, mtimeNs: nowNs() }, opts)
   }
 
@@ -236,14 +249,16 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
     if (!p) throw errno('ENOENT')
     const current = statOfProbe(p)
     const next = change({ mode: current.mode, uid: current.uid, gid: current.gid, mtimeNs: current.mtimeNs })
-    if (p.kind === 'dir' && !p.marker) {
-      await putSmall(keys.dir(path), '', DIR_CONTENT_TYPE, { ...next, mode: S_IFDIR | (next.mode & 0o7777) }, opts)
-      return
-    }
-    const h = p.kind === 'file' ? p.head : (p.marker as Head)
-    const key = p.kind === 'file' ? keys.file(path) : keys.dir(path)
-    // Other tools' metadata (s3fs's atime, ctime, xattr) is kept; ours replaces its own keys.
-    await copy(key, key, h.size, opts, { metadata: { ...h.metadata, ...toMetadata(next) }, contentType: h.contentType })
+    await changing([path], [], async () => {
+      if (p.kind === 'dir' && !p.marker) {
+        await putSmall(keys.dir(path), '', DIR_CONTENT_TYPE, { ...next, mode: S_IFDIR | (next.mode & 0o7777) }, opts)
+        return
+      }
+      const h = p.kind === 'file' ? p.head : (p.marker as Head)
+      const key = p.kind === 'file' ? keys.file(path) : keys.dir(path)
+      // Other tools' metadata (s3fs's atime, ctime, xattr) is kept; ours replaces its own keys.
+      await copy(key, key, h.size, opts, { metadata: { ...h.metadata, ...toMetadata(next) }, contentType: h.contentType })
+    })
   }
 
   async function deleteMany(list: string[], opts?: CallOptions): Promise<void> {
@@ -291,6 +306,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
         const stat = statOf(h, 'file', owner)
         s.entry.type = isSymlink(stat.mode) ? 'symlink' : 'file'
         s.entry.stat = stat
+        probes.set(keys.path(s.key), { kind: 'file', head: h })
       }
     }
     await Promise.all(Array.from({ length: Math.min(LIST_HEADS, small.length) }, worker))
@@ -300,6 +316,12 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
     capabilities: CAPABILITIES,
     options: o,
     counters,
+
+    forget: (path) => {
+      probes.forgetTree(path)
+      probes.forget(parentOf(path))
+      if (path === '/') heads.clear()
+    },
 
     stat: (path, opts) => boundary('stat', path, opts, () => mustStat(path, opts)),
 
@@ -342,7 +364,9 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
       boundary('mkdir', path, opts, async () => {
         if (path === '/' || (await probe(path, opts))) throw errno('EEXIST')
         await checkParent(path, opts)
-        await putSmall(keys.dir(path), '', DIR_CONTENT_TYPE, { mode: S_IFDIR | (mode & 0o7777), uid: owner.uid, gid: owner.gid, mtimeNs: nowNs() }, opts)
+        const attrs: Attrs = { mode: S_IFDIR | (mode & 0o7777), uid: owner.uid, gid: owner.gid, mtimeNs: nowNs() }
+        await changing([path], [], () => putSmall(keys.dir(path), '', DIR_CONTENT_TYPE, attrs, opts))
+        probes.set(path, { kind: 'dir', marker: { metadata: toMetadata(attrs), size: 0, lastModified: new Date(), etag: undefined, contentType: DIR_CONTENT_TYPE } })
       }),
 
     rmdir: (path, opts) =>
@@ -355,16 +379,16 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
         const page = await listPage(dirKey, opts, { MaxKeys: 2 })
         if ((page.Contents ?? []).some((c) => c.Key !== dirKey) || page.CommonPrefixes?.length) throw errno('ENOTEMPTY')
         await keepFolder(path, opts)
-        dirGone(path)
-        await deleteKey(dirKey, opts)
+        await changing([path], [path], () => deleteKey(dirKey, opts))
       }),
 
     unlink: (path, opts) =>
       boundary('unlink', path, opts, async () => {
-        const key = keys.file(path)
-        if (!(await head(key, opts))) throw errno((await probe(path, opts)) ? 'EISDIR' : 'ENOENT')
+        const p = await probe(path, opts)
+        if (!p) throw errno('ENOENT')
+        if (p.kind === 'dir') throw errno('EISDIR')
         await keepFolder(path, opts)
-        await deleteKey(key, opts)
+        await changing([path], [], () => deleteKey(keys.file(path), opts))
       }),
 
     rename: (from, to, opts) =>
@@ -384,11 +408,12 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
         }
         await keepFolder(from, opts)
         if (src.kind === 'file') {
-          await copy(keys.file(from), keys.file(to), src.head.size, opts)
-          await deleteKey(keys.file(from), opts)
+          await changing([from, to], [], async () => {
+            await copy(keys.file(from), keys.file(to), src.head.size, opts)
+            await deleteKey(keys.file(from), opts)
+          })
         } else {
-          dirGone(from)
-          await renameDir(from, to, opts)
+          await changing([], [from, to], () => renameDir(from, to, opts))
         }
       }),
 
@@ -396,7 +421,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
       boundary('symlink', path, opts, async () => {
         if (await probe(path, opts)) throw errno('EEXIST')
         await checkParent(path, opts)
-        await putSmall(keys.file(path), target, FILE_CONTENT_TYPE, { mode: S_IFLNK | 0o777, uid: owner.uid, gid: owner.gid, mtimeNs: nowNs() }, opts)
+        await changing([path], [], () => putSmall(keys.file(path), target, FILE_CONTENT_TYPE, { mode: S_IFLNK | 0o777, uid: owner.uid, gid: owner.gid, mtimeNs: nowNs() }, opts))
       }),
 
     readlink: (path, opts) =>
@@ -420,8 +445,10 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
 
     openReader: (path, opts) =>
       boundary('openReader', path, opts, async (): Promise<Reader> => {
-        const h = await head(keys.file(path), opts)
-        if (!h) throw errno((await probe(path, opts)) ? 'EISDIR' : 'ENOENT')
+        const p = await probe(path, opts)
+        if (!p) throw errno('ENOENT')
+        if (p.kind === 'dir') throw errno('EISDIR')
+        const h = p.head
         const key = keys.file(path)
         const etag = h.etag
         const reader = new ObjectReader(
@@ -444,10 +471,11 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
         const attrs: Attrs = { mode: S_IFREG | (source.mode & 0o7777), uid: source.uid, gid: source.gid, mtimeNs: source.mtimeNs }
         await checkParent(path, opts)
         // A folder of that name: S3 would take the object beside it, a filesystem cannot.
-        const under = await listPage(keys.dir(path), opts, { MaxKeys: 1 })
-        if (under.Contents?.length || under.CommonPrefixes?.length) throw errno('EISDIR')
+        if ((await probe(path, opts))?.kind === 'dir') throw errno('EISDIR')
         changed(keys.file(path))
-        const report = await uploadFile({ s3, bucket: Bucket, key: keys.file(path), metadata: toMetadata(attrs), contentType: FILE_CONTENT_TYPE }, source.localPath, source.size, o, opts)
+        const report = await changing([path], [], () => uploadFile({ s3, bucket: Bucket, key: keys.file(path), metadata: toMetadata(attrs), contentType: FILE_CONTENT_TYPE }, source.localPath, source.size, o, opts))
+        // What we just stored is what a HEAD would say (but for the ETag): no need to ask.
+        probes.set(path, { kind: 'file', head: { metadata: toMetadata(attrs), size: source.size, lastModified: new Date(), etag: undefined, contentType: FILE_CONTENT_TYPE } })
         if (report.parts === 0) counters.put++
         else {
           counters.multipartUploads++
@@ -456,6 +484,25 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
       }),
   }
   return backend
+}
+
+/** Every request at debug level (IPFS_VFS_LOG=debug): command, key and milliseconds. */
+function traced(s3: Pick<S3Client, 'send'>): Pick<S3Client, 'send'> {
+  if (process.env.IPFS_VFS_LOG !== 'debug') return s3
+  return {
+    send: (async (command: { constructor: { name: string }; input: { Key?: string; Prefix?: string; Range?: string } }, options?: unknown) => {
+      const t0 = performance.now()
+      const what = `${command.constructor.name.replace(/Command$/, '')} ${command.input.Key ?? command.input.Prefix ?? ''}${command.input.Range ? ` ${command.input.Range}` : ''}`
+      try {
+        const out = await (s3.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options)
+        log.debug(`${what} ${(performance.now() - t0).toFixed(1)} ms`)
+        return out
+      } catch (err) {
+        log.debug(`${what} failed after ${(performance.now() - t0).toFixed(1)} ms: ${(err as Error).name}`)
+        throw err
+      }
+    }) as Pick<S3Client, 'send'>['send'],
+  }
 }
 
 function validName(name: string): boolean {

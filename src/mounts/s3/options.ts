@@ -23,6 +23,8 @@ export const S3BackendInitSchema = z.strictObject({
    * included, and the longest a data transfer may stall. Default 30 s.
    */
   timeoutMs: z.number().int().positive().default(30_000),
+  /** How long what a path is (file, folder, nothing) is remembered; changes made elsewhere show after it. Default 1000. */
+  cacheTtlMs: z.number().int().nonnegative().default(1000),
 })
 
 export type S3BackendInit = z.input<typeof S3BackendInitSchema>
