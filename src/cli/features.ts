@@ -4,6 +4,7 @@ import type { JournalDb } from '../journal/store.ts'
 import { checkpointsFeature } from '../journal/checkpoints/feature.ts'
 import { syncFeature } from '../journal/sync/feature.ts'
 import { refreshFeature } from './commands/refresh.ts'
+import { clusterFeature } from './commands/cluster.ts'
 import type { Service } from './service.ts'
 
 /**
@@ -20,4 +21,4 @@ async function journalFeature(service: Service): Promise<void> {
   service.journal = await startJournal({ vfs: service.vfs, stateDir: service.config.stateDir, db, register: (m) => service.register(m), onClose: (fn) => service.onClose(fn) })
 }
 
-export const FEATURES: Feature[] = [journalFeature, vfsMethods, refreshFeature, syncFeature, (s) => checkpointsFeature(s, s.config.checkpoints)]
+export const FEATURES: Feature[] = [journalFeature, vfsMethods, clusterFeature, refreshFeature, syncFeature, (s) => checkpointsFeature(s, s.config.checkpoints)]
