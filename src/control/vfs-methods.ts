@@ -18,6 +18,7 @@ import { type IoOptions, checkPath, copyTree, exists, followWithin, mkdirp, move
 /** The most one vfs.read or vfs.write moves: one NDJSON line must stay a reasonable size. */
 export const MAX_IO_BYTES = 8 << 20
 const CID_XATTR = 'user.ipfs.cid'
+const CLUSTER_XATTR = 'user.cluster.status'
 
 const path = z.string().describe('absolute VFS path')
 const createMode = z.enum(['always', 'new_only', 'existing_only'])
@@ -71,6 +72,7 @@ export interface StatJson {
   ctime: string
   mtimeNs: string
   cid?: string
+  cluster?: unknown
 }
 
 export function statJson(p: string, st: VfsStat): StatJson {
@@ -91,13 +93,22 @@ export function statJson(p: string, st: VfsStat): StatJson {
   }
 }
 
-/** The CID of a path on a mount that keeps one (/ipfs's user.ipfs.cid); undefined elsewhere. */
-async function cidOf(vfs: Vfs, p: string, ctx: CallContext): Promise<string | undefined> {
+/**
+ * What the store knows of a path beyond stat, where it says so in an xattr: the CID
+ * (user.ipfs.cid on /ipfs, /cluster, /storacha) and a cluster pin's status per peer
+ * (user.cluster.status on /cluster). Nothing on mounts without them.
+ */
+async function storeAttrs(vfs: Vfs, p: string, ctx: CallContext): Promise<{ cid?: string; cluster?: unknown }> {
   const r = vfs.resolve(p, 'stat')
-  if (r.kind !== 'mount' || !r.mount.backend.capabilities.xattrs) return undefined
+  if (r.kind !== 'mount' || !r.mount.backend.capabilities.xattrs) return {}
   const names = await vfs.listxattr(p, { signal: ctx.signal }).catch(() => [] as string[])
-  if (!names.includes(CID_XATTR)) return undefined
-  return (await vfs.getxattr(p, CID_XATTR, { signal: ctx.signal })).toString('utf8')
+  const out: { cid?: string; cluster?: unknown } = {}
+  if (names.includes(CID_XATTR)) out.cid = (await vfs.getxattr(p, CID_XATTR, { signal: ctx.signal })).toString('utf8')
+  if (names.includes(CLUSTER_XATTR)) {
+    const raw = await vfs.getxattr(p, CLUSTER_XATTR, { signal: ctx.signal }).catch(() => undefined)
+    if (raw) out.cluster = JSON.parse(raw.toString('utf8'))
+  }
+  return out
 }
 
 function io(ctx: CallContext): IoOptions {
@@ -128,8 +139,7 @@ function methods(vfs: Vfs): ControlMethods {
     'vfs.stat': async (params, ctx) => {
       const p = checkPath(parse('vfs.stat', params).path, 'stat')
       const out = statJson(p, await vfs.stat(p, { signal: ctx.signal }))
-      const cid = await cidOf(vfs, p, ctx)
-      return cid === undefined ? out : { ...out, cid }
+      return { ...out, ...(await storeAttrs(vfs, p, ctx)) }
     },
     'vfs.list': async (params, ctx) => {
       const a = parse('vfs.list', params)

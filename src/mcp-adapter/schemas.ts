@@ -22,7 +22,8 @@ export const statShape = {
   atime: z.string().describe('Last access, ISO 8601 (mounts without atime report mtime)'),
   ctime: z.string().describe('Last status change, ISO 8601'),
   mtimeNs: z.string().describe('Last modification in nanoseconds since the epoch, as a decimal string'),
-  cid: z.string().optional().describe('The IPFS CID of this entry, where the mount keeps one (/ipfs)'),
+  cid: z.string().optional().describe('The IPFS CID of this entry, where the mount keeps one (/ipfs, /cluster, /storacha)'),
+  cluster: z.unknown().optional().describe('IPFS Cluster pin status on /cluster: {cid, name, peers: {<peer>: {status, error?}}}'),
 }
 
 export const listEntry = z.object({

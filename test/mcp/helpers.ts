@@ -24,12 +24,13 @@ export interface Harness {
 }
 
 /** A Service over /local (a temp folder) and, with ipfs, /ipfs on embedded Helia; an SDK Client on the in-memory transport. */
-export async function openHarness(opts: { ipfs?: boolean; server?: McpServerOptions } = {}): Promise<Harness> {
+export async function openHarness(opts: { ipfs?: boolean; mounts?: Record<string, unknown>; server?: McpServerOptions } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-mcp-'))
   const localRoot = join(dir, 'local')
   await mkdir(localRoot)
   const mounts: Record<string, unknown> = { '/local': { type: 'local', root: localRoot } }
   if (opts.ipfs) mounts['/ipfs'] = { type: 'ipfs', engine: 'helia', networking: false }
+  Object.assign(mounts, opts.mounts)
   const config = parseConfig(stringify({ mounts }), 'test', { stateDir: join(dir, 'state') })
   const service = await Service.open(config)
   const server = createMcpServer(inProcessCall(service.methods), opts.server)
