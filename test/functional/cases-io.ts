@@ -2,8 +2,6 @@
  * Functional cases on file contents and open handles: create, read, write, truncate, holes,
  * several handles, unlink and rename of open files, fsync.
  */
-import { lstat, readdir } from 'node:fs/promises'
-import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 import { isFile } from '../../src/vfs/backend.ts'
 import { type Each, fails, text } from './helpers.ts'
@@ -123,14 +121,14 @@ export function ioCases(each: Each): void {
 
   // Through FUSE too: the mount uses hard_remove, so libfuse never renames an open file to
   // .fuse_hidden* (no such name in listings, in the store, or uploaded on an object store).
-  each('unlink of an open file: the handle keeps working, no name is left, nothing is stored', async ({ fs, dir, hostDir }) => {
+  each('unlink of an open file: the handle keeps working, no name is left, nothing is stored', async ({ fs, dir, store }) => {
     await fs.writeFile(`${dir}/f`, 'before')
     const h = await fs.open(`${dir}/f`, 'r+')
     try {
       await fs.unlink(`${dir}/f`)
       await fails(fs.stat(`${dir}/f`), 'ENOENT', 'the name after unlink')
       assert.is((await fs.readdir(dir)).join(','), '', 'no name while open (no .fuse_hidden*)')
-      assert.equal(await readdir(hostDir), [], 'nothing in the store while open')
+      assert.equal(await store.readdir(), [], 'nothing in the store while open')
       const st = await h.stat()
       assert.is(st.nlink, 0, 'fstat by the handle: no links left')
       assert.is(st.size, 6)
@@ -141,10 +139,10 @@ export function ioCases(each: Each): void {
       await h.close()
     }
     assert.is((await fs.readdir(dir)).join(','), '', 'nothing came back on close')
-    assert.equal(await readdir(hostDir), [], 'the written bytes were never stored')
+    assert.equal(await store.readdir(), [], 'the written bytes were never stored')
   })
 
-  each('unlink of a new file while it is open: nothing reaches the store', async ({ fs, dir, hostDir }) => {
+  each('unlink of a new file while it is open: nothing reaches the store', async ({ fs, dir, store }) => {
     const h = await fs.open(`${dir}/n`, 'w+')
     try {
       await h.write('never stored', 0)
@@ -154,17 +152,17 @@ export function ioCases(each: Each): void {
       await h.close()
     }
     assert.is((await fs.readdir(dir)).join(','), '')
-    await fails(lstat(join(hostDir, 'n')), 'ENOENT', 'the store')
+    await fails(store.lstat('n'), 'ENOENT', 'the store')
   })
 
-  each('rename onto an open file: its handle keeps the old bytes, the name has the new file', async ({ fs, dir, hostDir }) => {
+  each('rename onto an open file: its handle keeps the old bytes, the name has the new file', async ({ fs, dir, store }) => {
     await fs.writeFile(`${dir}/b`, 'old b')
     const h = await fs.open(`${dir}/b`, 'r+')
     try {
       await fs.writeFile(`${dir}/a`, 'new')
       await fs.rename(`${dir}/a`, `${dir}/b`)
       assert.is((await fs.readdir(dir)).join(','), 'b', 'one name (no .fuse_hidden*)')
-      assert.equal(await readdir(hostDir), ['b'], 'one object in the store')
+      assert.equal(await store.readdir(), ['b'], 'one object in the store')
       assert.is((await h.read(10, 0)).toString(), 'old b')
       await h.write('!', 5)
       const st = await h.stat()
@@ -175,7 +173,7 @@ export function ioCases(each: Each): void {
       await h.close()
     }
     assert.is(await text(fs, `${dir}/b`), 'new', 'nor does its close')
-    assert.equal(await readdir(hostDir), ['b'])
+    assert.equal(await store.readdir(), ['b'])
   })
 
   each('rename of an open file: the handle follows, the content lands under the new name', async ({ fs, dir }) => {
@@ -191,12 +189,12 @@ export function ioCases(each: Each): void {
     assert.is(await text(fs, `${dir}/b`), 'onetwo')
   })
 
-  each('fsync then close: the store has the bytes', async ({ fs, dir, hostDir }) => {
+  each('fsync then close: the store has the bytes', async ({ fs, dir, store }) => {
     const h = await fs.open(`${dir}/f`, 'w')
     try {
       await h.write('synced', 0)
       await h.sync()
-      assert.is((await lstat(join(hostDir, 'f'))).size, 6, 'after fsync the store holds the file')
+      assert.is((await store.lstat('f')).size, 6, 'after fsync the store holds the file')
     } finally {
       await h.close()
     }

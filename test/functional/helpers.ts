@@ -7,22 +7,37 @@ import type { FsLike } from '../support/fs-like.ts'
 
 /** What a case may rely on per mount: the capabilities the two backends declare. */
 export interface MountUnderTest {
-  name: 'local' | 'obj'
+  name: 'local' | 'obj' | 'ipfs'
   symlinks: boolean
   hardLinks: boolean
+  /** atime is kept apart from mtime (UnixFS has no atime: /ipfs reports the mtime). */
+  atime: boolean
 }
 
 export const MOUNTS: readonly MountUnderTest[] = [
-  { name: 'local', symlinks: true, hardLinks: true },
-  { name: 'obj', symlinks: false, hardLinks: false },
+  { name: 'local', symlinks: true, hardLinks: true, atime: true },
+  { name: 'obj', symlinks: false, hardLinks: false, atime: true },
+  { name: 'ipfs', symlinks: true, hardLinks: false, atime: false },
 ]
+
+/**
+ * What the store behind the mount holds now, past any staged copy, in the case's folder: the host
+ * directory behind /local and /obj, and for /ipfs the tree's current root read back through
+ * /ipfs/.cid/<root> (which shows every entry without its write bits).
+ */
+export interface Store {
+  readdir(): Promise<string[]>
+  lstat(name: string): Promise<{ size: number; mode: number; mtimeNs: bigint }>
+  /** Permission bits the store's view does not show (0o222 under /ipfs/.cid). */
+  hiddenBits: number
+}
 
 export interface CaseCtx {
   fs: FsLike
   /** A fresh, empty folder of the mount under test ('/local/t7'). */
   dir: string
-  /** The same folder on the host, in the store behind the mount. */
-  hostDir: string
+  /** The same folder in the store behind the mount. */
+  store: Store
   m: MountUnderTest
   /** A fresh folder on the other mount (for EXDEV). */
   otherDir: string

@@ -1,22 +1,45 @@
 /**
  * The functional suite (rclone's vfstest.RunTests): POSIX behaviour written once against FsLike
- * and run on two targets, the in-process Vfs and the real FUSE mount. Every case runs under both
- * mounts, /local (passthrough) and /obj (whole-object, staged and uploaded on close), in a fresh
+ * and run on two targets, the in-process Vfs and the real FUSE mount. Every case runs under each
+ * mount, /local (passthrough), /obj (whole-object, staged and uploaded on close) and /ipfs (whole-object
+ * into a UnixFS tree on embedded Helia), in a fresh
  * folder; where the mounts differ by declared capability, the case asserts each side's answer.
  *
  *   functionalSuite('vfs', vfsTarget).run()
  */
+import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { suite, type Test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Target } from '../support/fs-like.ts'
 import { ioCases } from './cases-io.ts'
 import { namespaceCases } from './cases-namespace.ts'
-import { type Each, fails, MOUNTS } from './helpers.ts'
+import { type Each, fails, MOUNTS, type Store } from './helpers.ts'
 
 interface Ctx {
   target: Target
   seq: number
+}
+
+function hostStore(hostDir: string): Store {
+  return {
+    readdir: async () => (await readdir(hostDir)).sort(),
+    lstat: async (name) => {
+      const st = await lstat(join(hostDir, name), { bigint: true })
+      return { size: Number(st.size), mode: Number(st.mode), mtimeNs: st.mtimeNs }
+    },
+    hiddenBits: 0,
+  }
+}
+
+/** /ipfs's store: the tree under its current root CID, read through /ipfs/.cid (read-only, no write bits shown). */
+function ipfsStore(target: Target, folder: string): Store {
+  const at = async (name: string): Promise<string> => `/ipfs/.cid/${await target.ipfsRoot()}/${folder}${name === '' ? '' : `/${name}`}`
+  return {
+    readdir: async () => target.fs.readdir(await at('')),
+    lstat: async (name) => target.fs.lstat(await at(name)),
+    hiddenBits: 0o222,
+  }
 }
 
 export function functionalSuite(name: string, makeTarget: () => Promise<Target>): Test<Ctx> {
@@ -38,8 +61,8 @@ export function functionalSuite(name: string, makeTarget: () => Promise<Target>)
         const otherDir = `/${other}/t${n}`
         await fs.mkdir(dir)
         await fs.mkdir(otherDir)
-        const hostDir = join(m.name === 'local' ? ctx.target.localRoot : ctx.target.objectRoot, `t${n}`)
-        await fn({ fs, dir, hostDir, m, otherDir, kind: fs.kind })
+        const store = m.name === 'ipfs' ? ipfsStore(ctx.target, `t${n}`) : hostStore(join(m.name === 'local' ? ctx.target.localRoot : ctx.target.objectRoot, `t${n}`))
+        await fn({ fs, dir, store, m, otherDir, kind: fs.kind })
       })
     }
   }

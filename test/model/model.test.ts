@@ -1,6 +1,6 @@
 /**
  * The reference-model test on the in-process Vfs: random sequences of namespace and write
- * operations on /local and /obj, compared with the model after every step. A fixed seed by
+ * operations on /local, /obj and /ipfs, compared with the model after every step. A fixed seed by
  * default; MODEL_SEED, MODEL_RUNS and MODEL_LENGTH explore further. A failure prints the shrunk sequence:
  * pin it in regressions.test.ts.
  */
@@ -18,7 +18,7 @@ test.after(async (ctx) => {
   await ctx.target?.close()
 })
 
-for (const mount of ['local', 'obj'] as const) {
+for (const mount of ['local', 'obj', 'ipfs'] as const) {
   test(`/${mount}: ${numRuns} random sequences of up to ${maxLength} ops match the model`, async ({ target }) => {
     await checkModel({ fs: target.fs, mount, numRuns, maxLength, seed, label: `vfs /${mount}` })
   })

@@ -8,13 +8,16 @@
  * positions from the size, and splits close(2) into flush and release. Every other check is
  * left to the Vfs, so the functional suite tests the Vfs, not this adapter.
  */
+import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { appendFile, chmod, link, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, truncate, unlink, writeFile } from 'node:fs/promises'
 import { mkdtemp, rm as rmHost } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { BigIntStats } from 'node:fs'
 import { DEFAULT_FUSE_OPTIONS } from '../../src/fuse/fuse-mount.ts'
+import { createIpfsBackend, openHeliaEngine } from '../../src/mounts/ipfs/index.ts'
 import { createLocalBackend } from '../../src/mounts/local.ts'
 import { utimensat } from '../../src/native/posix-time.ts'
 import { isDir, isSymlink } from '../../src/vfs/backend.ts'
@@ -75,6 +78,8 @@ export interface FsLike {
   /** Releases everything the target holds (the mount, the scratch folders). */
   close(): Promise<void>
 }
+
+const execFileP = promisify(execFile)
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND } = constants
 
@@ -331,10 +336,12 @@ export interface Target {
   objectRoot: string
   /** The Vfs itself, for in-process targets (calls FsLike does not make). */
   vfs?: Vfs
+  /** The /ipfs tree's current root CID (its `user.ipfs.cid`): what its store holds is at /ipfs/.cid/<root>. */
+  ipfsRoot(): Promise<string>
   close(): Promise<void>
 }
 
-/** The test daemon's two mounts in this process: /local (passthrough) and /obj (whole-object). */
+/** The test daemon's mounts in this process: /local (passthrough), /obj (whole-object) and /ipfs (embedded Helia). */
 export async function vfsTarget(): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-fs-'))
   const localRoot = join(dir, 'local')
@@ -343,14 +350,19 @@ export async function vfsTarget(): Promise<Target> {
   const vfs = new Vfs({ stagingDir: join(dir, 'staging') })
   vfs.addMount('/local', createLocalBackend({ root: localRoot }))
   vfs.addMount('/obj', createDirObjectBackend({ root: objectRoot }), { cacheTtlMs: 1000 })
+  // /ipfs as the test daemon (and the CLI's default) has it: embedded Helia, offline, mtimes kept.
+  const engine = await openHeliaEngine({ dir: join(dir, 'helia') })
+  vfs.addMount('/ipfs', await createIpfsBackend({ helia: engine.helia }, { rootKey: '/ipfs-vfs/root', offline: true, preserveMtime: true }))
   const fs = vfsFs(vfs)
   return {
     fs,
     localRoot,
     objectRoot,
     vfs,
+    ipfsRoot: async () => (await vfs.getxattr('/ipfs', 'user.ipfs.cid')).toString(),
     close: async () => {
       await fs.close()
+      await engine.close()
       await rmHost(dir, { recursive: true, force: true })
     },
   }
@@ -368,5 +380,9 @@ export const attrTimeoutPassed = (): Promise<void> => new Promise((r) => setTime
 /** The same two mounts through the kernel: the test daemon in a child process. */
 export async function mountTarget(): Promise<Target & { mount: TestMount }> {
   const mount = await startMount({ entry: 'test' })
-  return { fs: nodeFs(mount.mountpoint), localRoot: mount.localRoot, objectRoot: mount.objectRoot, mount, close: async () => void (await mount.stop()) }
+  const ipfsRoot = async (): Promise<string> => {
+    const { stdout } = await execFileP('getfattr', ['--only-values', '-n', 'user.ipfs.cid', join(mount.mountpoint, 'ipfs')])
+    return stdout.trim()
+  }
+  return { fs: nodeFs(mount.mountpoint), localRoot: mount.localRoot, objectRoot: mount.objectRoot, mount, ipfsRoot, close: async () => void (await mount.stop()) }
 }
