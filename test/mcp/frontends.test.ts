@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { getAttribute } from '@napi-rs/xattr'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -115,6 +116,39 @@ test('ipfs-vfs mcp over stdio talks to the running daemon: it sees what FUSE wro
     const r = (await client.callTool({ name: 'vfs_read', arguments: { path: '/local/nothing' } })) as CallToolResult
     assert.ok(r.isError)
     assert.is(JSON.parse((r.content[0] as { text: string }).text).error_code, 'ENOENT', 'errors keep their code across the socket')
+  } finally {
+    await client.close()
+  }
+})
+
+test('over stdio through the daemon, progress arrives and cancellation reaches the daemon: a recursive copy stops part way', async () => {
+  const n = 150
+  await mkdir(join(m.localRoot, 'many'))
+  const chunk = Buffer.alloc(64 << 10, 3)
+  for (let i = 0; i < n; i++) await writeFile(join(m.localRoot, 'many', `f${i}`), chunk)
+  const { client } = await stdioClient(['--state-dir', m.stateDir])
+  try {
+    const abort = new AbortController()
+    let progress = 0
+    const call = client.callTool({ name: 'vfs_copy', arguments: { source: '/local/many', destination: '/local/many-copy', recursive: true } }, undefined, {
+      signal: abort.signal,
+      onprogress: () => {
+        if (++progress === 3) abort.abort(new Error('user cancelled'))
+      },
+    })
+    await call.then(
+      () => assert.unreachable('a cancelled call rejects'),
+      (err: unknown) => assert.match(String(err), /cancel/i),
+    )
+    let last = -1
+    for (let i = 0; i < 50; i++) {
+      await sleep(100)
+      const now = (await readdir(join(m.localRoot, 'many-copy')).catch(() => [])).length
+      if (now === last) break
+      last = now
+    }
+    assert.ok(progress >= 3, 'progress notifications came through the socket')
+    assert.ok(last >= 3 && last < n, `copied ${last} of ${n} before the cancellation took`)
   } finally {
     await client.close()
   }

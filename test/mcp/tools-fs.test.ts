@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setAttribute } from '@napi-rs/xattr'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Harness, openHarness } from './helpers.ts'
@@ -159,6 +160,28 @@ test('readlink; symlinks inside a mount are followed, out of it refused with EAC
   } finally {
     await rm(outside, { recursive: true, force: true })
   }
+})
+
+test('/ipfs: symlinks are read with vfs_readlink and followed inside the mount; one climbing out of it is EACCES', async () => {
+  await h.ok('vfs_write', { path: '/ipfs/sl/t.txt', content: 'ipfs target', parents: true })
+  await h.service.vfs.symlink('t.txt', '/ipfs/sl/in')
+  await h.service.vfs.symlink('../../local/sl-escape', '/ipfs/sl/out')
+  await h.service.vfs.symlink('/etc/passwd', '/ipfs/sl/abs')
+  assert.equal(await h.ok('vfs_readlink', { path: '/ipfs/sl/out' }), { path: '/ipfs/sl/out', target: '../../local/sl-escape' })
+  assert.is(text(await h.ok('vfs_read', { path: '/ipfs/sl/in' })), 'ipfs target')
+  for (const p of ['/ipfs/sl/out', '/ipfs/sl/abs']) {
+    assert.is((await h.fails('vfs_read', { path: p })).error_code, 'EACCES', p)
+    assert.is((await h.fails('vfs_write', { path: p, content: 'x' })).error_code, 'EACCES', p)
+  }
+  assert.is((await h.fails('vfs_stat', { path: '/local/sl-escape' })).error_code, 'ENOENT', 'nothing written through the link')
+})
+
+test('/local: user xattrs through vfs_getxattr (value, text, names)', async () => {
+  await h.ok('vfs_write', { path: '/local/xa.txt', content: 'x' })
+  await setAttribute(join(h.localRoot, 'xa.txt'), 'user.note', Buffer.from('hello'))
+  assert.equal(await h.ok('vfs_getxattr', { path: '/local/xa.txt', name: 'user.note' }), { path: '/local/xa.txt', name: 'user.note', value: Buffer.from('hello').toString('base64'), text: 'hello' })
+  assert.ok(((await h.ok('vfs_getxattr', { path: '/local/xa.txt' })).names as string[]).includes('user.note'))
+  assert.is((await h.fails('vfs_getxattr', { path: '/local/xa.txt', name: 'user.none' })).error_code, 'ENODATA')
 })
 
 test.run()
