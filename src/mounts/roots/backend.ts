@@ -275,8 +275,9 @@ export function createRootsBackend(components: RootsBackendComponents, init: Roo
     list: (path, opts) =>
       boundary('readdir', path, opts, async () => {
         if (path === '/') {
-          const out: DirEntry[] = []
-          for (const e of (await store.entries(opts)).values()) out.push({ name: e.name, ...(await topStat(e, opts)) })
+          // Each root's node may come from a gateway: 16 at a time, not one after another.
+          const entries = [...(await store.entries(opts)).values()]
+          const out = await mapLimit(entries, 16, async (e): Promise<DirEntry> => ({ name: e.name, ...(await topStat(e, opts)) }))
           return out.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
         }
         const { node } = await resolve(path, opts)
@@ -398,6 +399,19 @@ export function createRootsBackend(components: RootsBackendComponents, init: Roo
     },
   }
   return backend
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
 }
 
 /** A datastore holding nothing yet (UnixfsTree.open then makes an empty folder). */
