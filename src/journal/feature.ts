@@ -25,7 +25,11 @@ export async function startJournal(host: JournalHost): Promise<Journal> {
   await recover(journal, host.vfs, join(host.stateDir, 'staging'))
   host.vfs.journal = journal
   host.register(journalMethods(journal))
-  // Runs after the shutdown flush of pending uploads, whose records it waits for.
-  host.onClose(() => journal.drain())
+  // Runs after the shutdown flush of pending uploads, whose records it waits for. Write sessions
+  // still open end here, so the next start does not take them for interrupted ones.
+  host.onClose(async () => {
+    for (const h of host.vfs.files.handles.values()) void h.session?.ticket.end({ result: { ...h.session.result(undefined, undefined), openAtShutdown: true } })
+    await journal.drain()
+  })
   return journal
 }

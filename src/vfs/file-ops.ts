@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import type { CallOptions, OpenFlags } from './backend.ts'
 import { isDir, nowNs } from './backend.ts'
 import { VfsError, toVfsError } from './errors.ts'
@@ -56,7 +57,8 @@ export class FileOps {
       void ticket.end({ errno: toVfsError(err, 'open', t.path).code })
       throw err
     }
-    this.handles.get(fh, 'open').session = new WriteSession(ticket)
+    const handle = this.handles.get(fh, 'open')
+    handle.session = new WriteSession(ticket, handle.kind === 'random')
     return fh
   }
 
@@ -194,7 +196,7 @@ export class FileOps {
     this.handles.delete(fh)
     if (h.kind === 'random') {
       const path = vfsPath(h.mount, h.rel)
-      if (h.session) await this.#endRandomSession(h.session, h.file, opts)
+      if (h.session) await this.#endRandomSession(h, h.session, opts)
       return call(() => h.file.close(), 'release', path)
     }
     const { node } = h
@@ -210,13 +212,30 @@ export class FileOps {
   }
 
   /** The size and content hash of a written-through file at close (read back only when its writes came out of order). */
-  async #endRandomSession(session: WriteSession, file: Extract<Handle, { kind: 'random' }>['file'], opts?: CallOptions): Promise<void> {
+  async #endRandomSession(h: Extract<Handle, { kind: 'random' }>, session: WriteSession, opts?: CallOptions): Promise<void> {
     try {
-      const { size } = await file.stat(opts)
-      const sha256 = session.hash.digest(size) ?? (size <= MAX_REHASH ? await hashRead((b, p) => file.read(b, p, opts), size) : undefined)
+      const { size } = await h.file.stat(opts)
+      const sha256 = (await session.hash?.digest(size)) ?? (size <= MAX_REHASH ? await this.#hashBack(h, size, opts) : undefined)
       void session.ticket.end({ result: session.result(size, sha256) })
     } catch (err) {
       void session.ticket.end({ errno: toVfsError(err, 'release').code, result: session.result(undefined, undefined) })
+    } finally {
+      session.hash?.discard()
+    }
+  }
+
+  /** Reads a written-through file back to hash it: through the handle, or (write-only) a read-only one of its own. */
+  async #hashBack(h: Extract<Handle, { kind: 'random' }>, size: number, opts?: CallOptions): Promise<string | undefined> {
+    try {
+      return await hashRead((b, p) => h.file.read(b, p, opts), size)
+    } catch {
+      const file = await h.mount.backend.open?.(h.rel, parseOpenFlags(constants.O_RDONLY), 0, opts).catch(() => undefined)
+      if (!file) return undefined
+      try {
+        return await hashRead((b, p) => file.read(b, p, opts), size)
+      } finally {
+        await file.close().catch(() => {})
+      }
     }
   }
 

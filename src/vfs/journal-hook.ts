@@ -44,7 +44,7 @@ export interface PendingUpload {
   /** The staged copy under the state directory. */
   localPath: string
   size: number
-  /** Hex sha256 of the staged bytes when they were acknowledged. */
+  /** Hex sha256 of the staged bytes when they were acknowledged ('' when not computed: large files). */
   sha256: string
   mode: number
   uid: number

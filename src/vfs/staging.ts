@@ -78,7 +78,7 @@ export class StagedFile {
   async sha256(): Promise<string | undefined> {
     if (this.#digest?.version === this.version) return this.#digest.hex
     const version = this.version
-    const hex = this.hash.digest(this.size) ?? (this.size <= MAX_REHASH ? await hashRead(async (b, p) => (await this.#fh.read(b, 0, b.length, p)).bytesRead, this.size) : undefined)
+    const hex = (await this.hash.digest(this.size)) ?? (this.size <= MAX_REHASH ? await hashRead(async (b, p) => (await this.#fh.read(b, 0, b.length, p)).bytesRead, this.size) : undefined)
     if (hex !== undefined) this.#digest = { version, hex }
     return hex
   }
@@ -100,6 +100,7 @@ export class StagedFile {
   }
 
   async discard(): Promise<void> {
+    this.hash.discard()
     await this.#fh.close().catch(() => {})
     await rm(this.localPath, { force: true })
   }

@@ -137,6 +137,22 @@ test('a write session is one entry with the ranges, size and sha256 at close', a
   }
 })
 
+test('a large file is hashed at release from its bytes (past the inline limit)', async () => {
+  const w = await open()
+  try {
+    const data = Buffer.alloc(3 * 2 ** 20 + 17)
+    for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i)
+    await writeFileVia(w.vfs, '/local/big', data, 128 * 1024)
+    await writeFileVia(w.vfs, '/obj/big', data, 128 * 1024)
+    await w.journal.drain()
+    const [a, b] = await w.journal.list({})
+    assert.equal(a?.result, { ranges: [[0, data.length]], size: data.length, sha256: sha(data) })
+    assert.equal(b?.result, { ranges: [[0, data.length]], size: data.length, sha256: sha(data) })
+  } finally {
+    await w.close()
+  }
+})
+
 test('history lists a path and its subtree; tracked paths survive compaction', async () => {
   const w = await open()
   try {
