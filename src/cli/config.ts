@@ -21,6 +21,13 @@ const fuseSection = z
 
 const mountPoint = z.string().regex(/^\/[^\0]+$/, 'an absolute path such as /local')
 
+const metricsSection = z.strictObject({
+  /** host:port of the Prometheus endpoint (GET /metrics), e.g. 127.0.0.1:9464; port 0 picks one. */
+  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port such as 127.0.0.1:9464'),
+  /** Serve on an address other than loopback (the metrics name your mounts). Default false. */
+  allowRemote: z.boolean().default(false),
+})
+
 const journalSection = z.strictObject({
   /** Record every mutating operation (write-ahead) and recover at start. Default true; false is for benchmarks. */
   enabled: z.boolean(),
@@ -47,6 +54,8 @@ const configSchema = z.strictObject({
   checkpoints: checkpointsSection.optional(),
   /** The write-ahead journal. */
   journal: journalSection.optional(),
+  /** Optional Prometheus endpoint of the daemon. */
+  metrics: metricsSection.optional(),
 })
 
 export interface Config {
@@ -56,6 +65,15 @@ export interface Config {
   checkpoints?: z.infer<typeof checkpointsSection>
   /** Absent: the journal is on. */
   journal?: z.infer<typeof journalSection>
+  metrics?: z.infer<typeof metricsSection>
+}
+
+/** What the command line (and mount -o options) change in a loaded config. */
+export interface ConfigOverrides {
+  stateDir?: string
+  fuse?: Partial<FuseMountOptions>
+  /** Every mount read-only (mount -o ro). */
+  readOnly?: boolean
 }
 
 /** A bad config file: the message is one line naming the file, the key and what was expected. */
@@ -64,6 +82,8 @@ export class ConfigError extends Error {
 }
 
 export function defaultStateDir(): string {
+  // Started by mount(8) or systemd there may be no HOME: root's state then lives where services keep theirs.
+  if (!process.env.XDG_DATA_HOME && !process.env.HOME && process.getuid?.() === 0) return '/var/lib/ipfs-vfs'
   const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share')
   return join(base, 'ipfs-vfs')
 }
@@ -76,7 +96,7 @@ export function defaultMounts(stateDir: string): Record<string, MountSpec> {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const key = issue.path.map(String).join('.') || '(top level)'
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -89,7 +109,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Parses and validates a config; `source` names the file in errors. */
-export function parseConfig(text: string, source: string, overrides: { stateDir?: string } = {}): Config {
+export function parseConfig(text: string, source: string, overrides: ConfigOverrides = {}): Config {
   let raw: unknown
   try {
     raw = parseYaml(text) ?? {}
@@ -102,11 +122,13 @@ export function parseConfig(text: string, source: string, overrides: { stateDir?
     throw new ConfigError(`${source}: ${first ? describeIssue(first) : 'invalid'}`)
   }
   const stateDir = resolve(overrides.stateDir ?? parsed.data.stateDir ?? defaultStateDir())
-  const mounts = parsed.data.mounts ?? defaultMounts(stateDir)
-  return Object.freeze({ mounts, fuse: Object.freeze({ ...DEFAULT_FUSE_OPTIONS, ...parsed.data.fuse }), stateDir, ...(parsed.data.checkpoints ? { checkpoints: Object.freeze(parsed.data.checkpoints) } : {}), ...(parsed.data.journal ? { journal: Object.freeze(parsed.data.journal) } : {}) })
+  let mounts = parsed.data.mounts ?? defaultMounts(stateDir)
+  if (overrides.readOnly) mounts = Object.fromEntries(Object.entries(mounts).map(([point, spec]) => [point, { ...spec, readOnly: true }]))
+  const fuse = Object.freeze({ ...DEFAULT_FUSE_OPTIONS, ...parsed.data.fuse, ...overrides.fuse })
+  return Object.freeze({ mounts, fuse, stateDir, ...(parsed.data.checkpoints ? { checkpoints: Object.freeze(parsed.data.checkpoints) } : {}), ...(parsed.data.journal ? { journal: Object.freeze(parsed.data.journal) } : {}), ...(parsed.data.metrics ? { metrics: Object.freeze(parsed.data.metrics) } : {}) })
 }
 
-export async function loadConfig(file: string | undefined, overrides: { stateDir?: string } = {}): Promise<Config> {
+export async function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}): Promise<Config> {
   if (!file) return parseConfig('', '(defaults)', overrides)
   let text: string
   try {

@@ -2,6 +2,8 @@ import { type FuseMount, mountFuse } from '../fuse/fuse-mount.ts'
 import { type ControlServer, startControlServer } from '../control/server.ts'
 import { controlSocketPath } from '../control/protocol.ts'
 import { createLogger } from '../log.ts'
+import { abortBusyMount } from '../ops/force-unmount.ts'
+import { notifyStopping } from '../ops/notify.ts'
 import type { Config } from './config.ts'
 import { Service } from './service.ts'
 
@@ -47,10 +49,14 @@ export class Daemon {
 
   async #stop(why: string, unmount: boolean): Promise<number> {
     log.info(`stopping (${why})`)
+    await notifyStopping(why)
     // Flushed before the unmount so that a failing upload is still reported while the files are visible.
     const failed = await this.service.vfs.files.flushAll()
     for (const err of failed) log.error('upload not finished at shutdown', err)
-    if (unmount) await this.fuse.unmount().catch((err: unknown) => log.error(`unmount ${this.fuse.mountpoint}`, err))
+    if (unmount) {
+      await abortBusyMount(this.fuse.mountpoint, this.service.vfs.files.handles.size)
+      await this.fuse.unmount().catch((err: unknown) => log.error(`unmount ${this.fuse.mountpoint}`, err))
+    }
     await this.control.close()
     const late = await this.service.close()
     return failed.length || late.length ? 1 : 0

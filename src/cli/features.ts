@@ -1,9 +1,10 @@
 import { vfsMethods } from '../control/vfs-methods.ts'
+import { operationsFeature } from '../ops/feature.ts'
+import { refreshFeature } from './commands/refresh.ts'
 import { startJournal } from '../journal/feature.ts'
 import type { JournalDb } from '../journal/store.ts'
 import { checkpointsFeature } from '../journal/checkpoints/feature.ts'
 import { syncFeature } from '../journal/sync/feature.ts'
-import { refreshFeature } from './commands/refresh.ts'
 import { clusterFeature } from './commands/cluster.ts'
 import type { Service } from './service.ts'
 
@@ -21,4 +22,5 @@ async function journalFeature(service: Service): Promise<void> {
   service.journal = await startJournal({ vfs: service.vfs, stateDir: service.config.stateDir, db, register: (m) => service.register(m), onClose: (fn) => service.onClose(fn) })
 }
 
-export const FEATURES: Feature[] = [journalFeature, vfsMethods, clusterFeature, refreshFeature, syncFeature, (s) => checkpointsFeature(s, s.config.checkpoints)]
+// operationsFeature first: it mounts the persisted runtime mounts, which journal recovery may owe uploads to.
+export const FEATURES: Feature[] = [operationsFeature, journalFeature, vfsMethods, clusterFeature, refreshFeature, syncFeature, (s) => checkpointsFeature(s, s.config.checkpoints)]

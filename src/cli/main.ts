@@ -1,6 +1,7 @@
 import { createLogger } from '../log.ts'
 import { UsageError } from './commands/command.ts'
 import { COMMANDS } from './commands/index.ts'
+import { mountHelperCommand } from './commands/mount-helper.ts'
 import { ConfigError } from './config.ts'
 
 const log = createLogger('cli')
@@ -23,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0
     }
     const command = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name))
+    // mount.fuse3 runs `ipfs-vfs SOURCE DIR -o OPTS`: a path where a command name would be.
+    if (!command && (name.includes('/') || rest.includes('-o'))) return await mountHelperCommand.run(argv)
     if (!command) throw new UsageError(`unknown command '${name}' (try --help)`)
     return await command.run(rest)
   } catch (err) {

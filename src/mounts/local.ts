@@ -7,7 +7,7 @@
  * applied the caller's umask, so the daemon is expected to run with umask 0.
  */
 import { constants, type Dirent } from 'node:fs'
-import { chmod, lchown, link, lstat, mkdir, readdir, readlink, rename, rmdir, statfs, symlink, unlink } from 'node:fs/promises'
+import { access, chmod, lchown, link, lstat, mkdir, readdir, readlink, rename, rmdir, statfs, symlink, unlink } from 'node:fs/promises'
 import type { Backend, Capabilities, CallOptions, DirEntry, EntryType } from '../vfs/backend.ts'
 import { toVfsError } from '../vfs/errors.ts'
 import { utimensat } from '../native/posix-time.ts'
@@ -65,6 +65,12 @@ export function createLocalBackend(init: LocalBackendInit): Backend {
 
     stat: (path, opts) =>
       boundary('stat', path, opts, async () => toStat(await lstat(await noFollow(path), { bigint: true }))),
+
+    /** The root folder is there and this process may read and change it (status). */
+    health: (opts) =>
+      boundary('health', '/', opts, async () => {
+        await access(init.root, constants.R_OK | constants.W_OK | constants.X_OK)
+      }),
 
     list: (path, opts) =>
       boundary('readdir', path, opts, async () => {

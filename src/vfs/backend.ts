@@ -161,6 +161,12 @@ export interface Backend {
   put?(path: string, source: PutSource, opts?: CallOptions): Promise<void>
 
   /**
+   * A cheap probe of the store (status): resolves when it answers as it should, throws a
+   * VfsError with the cause when not. Without it the VFS probes with stat('/').
+   */
+  health?(opts?: CallOptions): Promise<void>
+
+  /**
    * Drops what the backend itself caches about `path`, below it and its folder (`ipfs-vfs
    * refresh`): a change made behind the mount's back shows at once instead of after the TTL.
    */

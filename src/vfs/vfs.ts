@@ -7,6 +7,7 @@ import { FileOps } from './file-ops.ts'
 import { InodeMap } from './inodes.ts'
 import type { OpJournal } from './journal-hook.ts'
 import { type Mount, type MountOptions, MountTable } from './mount-table.ts'
+import { type VfsObserver, instrumentVfs } from './observer.ts'
 import { ObjectNodes, stagedStat } from './open-files.ts'
 import { basename, dirname, isWithin, normalizePath } from './paths.ts'
 
@@ -55,6 +56,19 @@ export class Vfs {
     this.files = new FileOps(this, this.nodes)
   }
 
+  /** Told about every finished op (metrics); see observer.ts. */
+  readonly #observers: VfsObserver[] = []
+
+  /** Adds an observer of every op; returns its removal. The ops are wrapped on the first one only. */
+  observe(observer: VfsObserver): () => void {
+    if (this.#observers.length === 0) instrumentVfs(this, this.#observers)
+    this.#observers.push(observer)
+    return () => {
+      const i = this.#observers.indexOf(observer)
+      if (i >= 0) this.#observers.splice(i, 1)
+    }
+  }
+
   /** The write-ahead journal every mutating operation is recorded in (none: nothing is recorded). */
   get journal(): OpJournal | undefined {
     return this.#journal
@@ -90,18 +104,33 @@ export class Vfs {
     return mount
   }
 
-  /** Removes a mount; refuses with EBUSY while it has open handles or unfinished uploads. */
+  /**
+   * Removes a mount. Staged changes of files no longer open are uploaded first; then it refuses
+   * with EBUSY while files are open or an upload failed, as umount(2) does with a busy
+   * filesystem. `force` removes it anyway: open handles then fail and unsent changes are lost.
+   */
   async removeMount(point: string, { force = false } = {}): Promise<void> {
     const p = normalizePath(point, 'unmount')
     const mount = this.mounts.get(p)
-    if (!mount) throw new VfsError('ENOENT', 'unmount', p)
-    const busy = this.nodes.all().filter((n) => n.mount === mount && (n.refs > 0 || n.staged?.dirty))
-    if (busy.length > 0 && !force) throw new VfsError('EBUSY', 'unmount', p, { message: `EBUSY: unmount ${p}: ${busy.length} file(s) open or not yet uploaded` })
+    if (!mount) throw new VfsError('ENOENT', 'unmount', p, { message: `ENOENT: unmount ${p}: no mount there` })
+    await this.files.flushTree(mount, '/').catch(() => {})
+    const { openHandles, pendingUploads } = this.usage(mount)
+    if ((openHandles > 0 || pendingUploads > 0) && !force) {
+      throw new VfsError('EBUSY', 'unmount', p, { message: `EBUSY: unmount ${p}: ${openHandles} open handle(s), ${pendingUploads} upload(s) not finished` })
+    }
     await this.journaled('unmount', { mount, rel: '/', path: p }, [p], force ? { force } : undefined, async () => {
       this.mounts.remove(p)
       this.cache.invalidateTree('/')
       await mount.backend.close?.()
     })
+  }
+
+  /** What keeps a mount busy: handles open on it and staged files not yet in its store. */
+  usage(mount: Mount): { openHandles: number; pendingUploads: number } {
+    let openHandles = 0
+    for (const h of this.files.handles.values()) if ((h.kind === 'random' ? h.mount : h.node.mount) === mount) openHandles++
+    const pendingUploads = this.nodes.all().filter((n) => n.mount === mount && n.staged?.dirty && !n.gone).length
+    return { openHandles, pendingUploads }
   }
 
   /** Uploads every staged change, then closes every backend (clean shutdown). */

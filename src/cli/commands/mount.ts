@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util'
+import { isLogLevel, LOG_LEVELS, setLogLevel } from '../../log.ts'
+import { notifyReady } from '../../ops/notify.ts'
 import { loadConfig } from '../config.ts'
 import { Daemon } from '../daemon.ts'
 import { parseListen } from '../../mcp-adapter/http.ts'
@@ -16,17 +18,35 @@ With no --config: /local over a folder in the state directory and /ipfs on embed
 Options:
   --config FILE      YAML config (mounts, fuse options); unknown keys are errors
   --state-dir DIR    journal, staging and control files (default $XDG_DATA_HOME/ipfs-vfs)
+  --allow-other      let other users into the mount (fuse.allowOther; mount -o allow_other)
+  --read-only        every mount read-only (mount -o ro)
+  --log-level LEVEL  ${LOG_LEVELS.join('|')} (default warn, or $IPFS_VFS_LOG)
   --mcp-http HOST:PORT  also serve MCP over Streamable HTTP at http://HOST:PORT/mcp (loopback
                      by default), bearer token required
   --mcp-token TOKEN  that token (default $IPFS_VFS_MCP_TOKEN, else <state-dir>/mcp-token, generated)
   --mcp-aliases LIST add alias tool names over HTTP: reference, mbfs
-  -h, --help         this help`,
+  -h, --help         this help
+
+Under systemd (Type=notify, NOTIFY_SOCKET set) it reports readiness once the mount answers.`,
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'mcp-http': { type: 'string' }, 'mcp-token': { type: 'string' }, 'mcp-aliases': { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, 'state-dir': { type: 'string' }, 'allow-other': { type: 'boolean' }, 'read-only': { type: 'boolean' }, 'log-level': { type: 'string' }, 'mcp-http': { type: 'string' }, 'mcp-token': { type: 'string' }, 'mcp-aliases': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    })
     if (values.help) return printHelp(this.help)
     const [target, ...rest] = positionals
     if (!target || rest.length) throw new UsageError('mount takes exactly one mount point')
-    const config = await loadConfig(values.config, values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] })
+    const level = values['log-level']
+    if (level !== undefined) {
+      if (!isLogLevel(level)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}`)
+      setLogLevel(level)
+    }
+    const config = await loadConfig(values.config, {
+      ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }),
+      ...(values['allow-other'] ? { fuse: { allowOther: true } } : {}),
+      ...(values['read-only'] ? { readOnly: true } : {}),
+    })
     const mcpHttp = values['mcp-http']
     const mcpAliases = parseAliases(values['mcp-aliases'])
     if (mcpHttp !== undefined) parseListen(mcpHttp)
@@ -39,7 +59,10 @@ Options:
       })
       process.stdout.write(`mcp ${url}\n`)
     }
-    process.stdout.write(`mounted ${daemon.service.vfs.mounts.list().map((m) => m.point).join(' ')} at ${daemon.fuse.mountpoint}\n`)
-    return daemon.serve()
+    const points = daemon.service.vfs.mounts.list().map((m) => m.point)
+    process.stdout.write(`mounted ${points.join(' ')} at ${daemon.fuse.mountpoint}\n`)
+    const served = daemon.serve()
+    await notifyReady(`serving ${points.join(' ')} at ${daemon.fuse.mountpoint}`)
+    return served
   },
 }

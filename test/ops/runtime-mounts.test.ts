@@ -1,0 +1,112 @@
+/**
+ * `ipfs-vfs mounts list|add|remove` against a running daemon: an added mount appears in the FUSE
+ * mount at once, is validated as the config file's mounts are (same one-line messages), refuses
+ * overlaps, comes back after a restart, and a busy mount is not removed (EBUSY) unless forced.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { MountRow } from '../../src/ops/runtime-mounts.ts'
+import { NODE, ROOT, startMount } from '../support/mount.ts'
+
+const run = promisify(execFile)
+const CLI = join(ROOT, 'src/cli/main.ts')
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(NODE, [CLI, ...args], { cwd: ROOT })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+const test = suite('runtime mounts')
+
+test('add, use through FUSE, refuse bad specs and overlaps, persist across a restart, remove', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-rtm-'))
+  const extra = join(dir, 'extra')
+  await mkdir(extra)
+  let m = await startMount({ dir })
+  try {
+    const state = ['--state-dir', m.stateDir]
+    const add = await cli('mounts', 'add', '/extra', 'local', `root=${extra}`, ...state)
+    assert.is(add.code, 0, add.stderr)
+    assert.match(add.stdout, new RegExp(`^/extra\\s+local\\s+runtime\\s+root=${extra}$`, 'm'))
+    assert.match(add.stdout, /^\/local\s+local\s+config\s+/m)
+    // Through the kernel at once: the root lists it, files land in its folder.
+    assert.is((await run('ls', [m.mountpoint])).stdout, 'extra\nlocal\n')
+    await run('sh', ['-c', `echo runtime > ${m.mountpoint}/extra/f`])
+    assert.is(await readFile(join(extra, 'f'), 'utf8'), 'runtime\n')
+
+    // The config file's validation, word for word.
+    const bad = await cli('mounts', 'add', '/bad', 'local', 'root=/tmp', 'colour=red', ...state)
+    assert.is(bad.code, 1)
+    assert.is(bad.stderr.trim(), 'ipfs-vfs: EINVAL: mounts.add: mounts./bad.colour: unknown key')
+    const type = await cli('mounts', 'add', '/bad', '--spec', '{"type":"floppy"}', ...state)
+    assert.match(type.stderr.trim(), /^ipfs-vfs: EINVAL: mounts\.add: mounts\.\/bad\.type: expected one of local, ipfs/)
+    const rel = await cli('mounts', 'add', 'relative', 'local', 'root=/tmp', ...state)
+    assert.match(rel.stderr, /point: an absolute path such as \/local/)
+    const overlap = await cli('mounts', 'add', '/extra/sub', 'local', `root=${extra}`, ...state)
+    assert.is(overlap.stderr.trim(), 'ipfs-vfs: EBUSY: mounts.add /extra/sub: overlaps the mount at /extra')
+    const root = await cli('mounts', 'add', '/', 'local', `root=${extra}`, ...state)
+    assert.match(root.stderr, /^ipfs-vfs: EINVAL: mounts.add: point: an absolute path such as \/local$/m)
+    assert.equal(((JSON.parse((await cli('mounts', 'list', '--json', ...state)).stdout) as MountRow[]).map((r) => r.point)), ['/extra', '/local'])
+
+    // A restart mounts it again, from the state database.
+    assert.is(await m.stop(), 0, m.logs())
+    m = await startMount({ dir })
+    assert.is((await run('ls', [m.mountpoint])).stdout, 'extra\nlocal\n')
+    assert.is((await run('cat', [`${m.mountpoint}/extra/f`])).stdout, 'runtime\n')
+
+    // Busy: a file open there keeps it (EBUSY, as umount(2)), --force removes it anyway.
+    const holder = spawn('sh', ['-c', `exec 3<${m.mountpoint}/extra/f; echo open; exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      await new Promise((r) => holder.stdout?.once('data', r))
+      const busy = await cli('mounts', 'remove', '/extra', ...state)
+      assert.is(busy.code, 1)
+      assert.match(busy.stderr.trim(), /^ipfs-vfs: EBUSY: unmount \/extra: 1 open handle\(s\), 0 upload\(s\) not finished$/)
+    } finally {
+      holder.kill('SIGKILL')
+      await new Promise((r) => holder.once('exit', r))
+    }
+    const removed = await cli('mounts', 'remove', '/extra', ...state)
+    assert.is(removed.code, 0, removed.stderr)
+    assert.not.match(removed.stdout, /\/extra/)
+    assert.is((await run('ls', [m.mountpoint])).stdout, 'local\n')
+    // Removed for good: not back after a restart.
+    assert.is(await m.stop(), 0, m.logs())
+    m = await startMount({ dir })
+    assert.is((await run('ls', [m.mountpoint])).stdout, 'local\n')
+  } finally {
+    await m.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('without a daemon, mounts add persists for the next start', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-rtm-'))
+  const extra = join(dir, 'extra')
+  try {
+    const first = await startMount({ dir })
+    const stateDir = first.stateDir
+    await first.stop()
+    const add = await cli('mounts', 'add', '/later', '--spec', JSON.stringify({ type: 'local', root: extra }), '--state-dir', stateDir)
+    assert.is(add.code, 0, add.stderr)
+    const m = await startMount({ dir })
+    try {
+      assert.is((await run('ls', [m.mountpoint])).stdout, 'later\nlocal\n')
+    } finally {
+      await m.stop()
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test.run()
