@@ -162,6 +162,13 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
         await putFile(tree, fs, path, source, opts ?? {})
       }),
 
+    /** status: the tree's root node loads from the blockstore (a closed or broken repository fails here). */
+    health: (opts) =>
+      boundary('health', '/', opts, async () => {
+        check()
+        await reads.stat('/', opts)
+      }),
+
     /** Waits for queued changes to land and pins the final root; the engine (Helia and its stores) is closed by its owner. */
     close: async () => {
       closed = true
