@@ -6,7 +6,8 @@
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { suite } from 'uvu'
@@ -17,7 +18,7 @@ const run = promisify(execFile)
 const DAEMON = 'test/journal/journal-daemon.ts'
 const test = suite('journal through the daemon')
 
-async function cli(m: TestMount, ...args: string[]): Promise<string> {
+async function cli(m: Pick<TestMount, 'stateDir'>, ...args: string[]): Promise<string> {
   const { stdout } = await run(NODE, [join(ROOT, 'src/cli/main.ts'), 'journal', ...args, '--state-dir', m.stateDir], { cwd: ROOT })
   return stdout
 }
@@ -28,8 +29,9 @@ async function sh(cmd: string, cwd: string): Promise<void> {
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 
-test('cp, mv, rm and mkdir through FUSE are journaled with sizes and hashes; history and status through the CLI', async () => {
-  const m = await startMount({ entry: 'test', daemon: DAEMON })
+test('cp, mv, rm and mkdir through FUSE are journaled with sizes and hashes; history and status through the CLI, with and without the daemon', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-test-'))
+  const m = await startMount({ entry: 'test', daemon: DAEMON, dir })
   try {
     const src = join(m.dir, 'src.txt')
     const body = 'journal me\n'.repeat(1000)
@@ -50,8 +52,16 @@ test('cp, mv, rm and mkdir through FUSE are journaled with sizes and hashes; his
     assert.match(await cli(m, 'status'), /^last sequence: \d+\nentries: \d+\npending uploads: 0\n/)
     assert.match(await cli(m, 'track', '/local/dir'), /tracking \/local\/dir/)
     assert.is((await cli(m, 'tracked')).trim(), '/local/dir')
+    await m.stop()
+    // No daemon: the CLI opens the state itself (one writer at a time) and sees the same journal.
+    const config = join(dir, 'only-local.yaml')
+    await writeFile(config, `mounts:\n  /local: { type: local, root: ${m.localRoot} }\n`)
+    const again = (await cli(m, 'history', '/local/dir', '--config', config)).trim().split('\n')
+    assert.equal(again, lines)
+    assert.is((await cli(m, 'tracked', '--config', config)).trim(), '/local/dir')
   } finally {
     await m.stop()
+    await rm(dir, { recursive: true, force: true })
   }
 })
 
