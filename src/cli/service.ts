@@ -53,7 +53,10 @@ export class Service {
   static async open(config: Config, opts: { prepare?: (vfs: Vfs) => Promise<void> } = {}): Promise<Service> {
     await mkdir(config.stateDir, { recursive: true })
     const db: StateDb = new Level(join(config.stateDir, 'state'), { valueEncoding: 'json' })
-    await db.open()
+    await db.open().catch((err: { cause?: { code?: string } }) => {
+      if (err.cause?.code !== 'LEVEL_LOCKED') throw err
+      throw Object.assign(new Error(`the state directory ${config.stateDir} is in use by another ipfs-vfs process (a daemon, or 'ipfs-vfs mcp' running without one)`), { code: 'EBUSY', cause: err })
+    })
     let vfs: Vfs
     const engines = new EngineRegistry()
     try {

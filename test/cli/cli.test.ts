@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -115,6 +115,21 @@ life('a stale mount left by a killed daemon is cleared on the next start', async
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
+  }
+})
+life('a second daemon on the same state directory is refused in one line, the first keeps serving', async () => {
+  const m = await startMount()
+  try {
+    const other = join(m.dir, 'mnt2')
+    await mkdir(other)
+    const r = await cli('mount', other, '--state-dir', m.stateDir)
+    assert.is(r.code, 1)
+    assert.match(r.stderr.trim(), /^ipfs-vfs: the state directory .* is in use by another ipfs-vfs process .*\(EBUSY\)$/)
+    assert.not.ok(await isMounted(other))
+    await writeFile(join(m.mountpoint, 'local', 'still'), 'ok')
+    assert.is(await readFile(join(m.mountpoint, 'local', 'still'), 'utf8'), 'ok')
+  } finally {
+    await m.stop()
   }
 })
 life('unmount of something not mounted is a one-line error', async () => {
