@@ -29,6 +29,7 @@ import { promisify } from 'node:util'
 import { detach, isMounted } from '../src/fuse/stale-mount.ts'
 import { startMount, waitForLine } from '../test/support/mount.ts'
 import { journalSection } from './journal.ts'
+import { syncSection } from './sync.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const NODE = process.execPath
@@ -39,7 +40,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const ALL_TARGETS = ['native', 'passthrough', 'ipfs-vfs'] as const
 const TARGETS = (process.env.BENCH_TARGETS ?? ALL_TARGETS.join(',')).split(',') as Target[]
 const CPU_PROF = process.env.BENCH_CPU_PROF
-const SECTIONS = (process.env.BENCH_SECTIONS ?? 'local,ipfs,journal').split(',')
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'local,ipfs,journal,sync').split(',')
 const IPFS_MB = Number(process.env.BENCH_IPFS_MB ?? 256)
 const IPFS_FILES = Number(process.env.BENCH_IPFS_FILES ?? 2000)
 
@@ -328,7 +329,7 @@ async function ipfsSection(scratch: string, stops: (() => Promise<void>)[], log:
 }
 
 async function main(): Promise<number> {
-  for (const s of SECTIONS) if (s !== 'local' && s !== 'ipfs' && s !== 'journal') throw new Error(`unknown section ${s} (BENCH_SECTIONS: local,ipfs,journal)`)
+  for (const s of SECTIONS) if (s !== 'local' && s !== 'ipfs' && s !== 'journal' && s !== 'sync') throw new Error(`unknown section ${s} (BENCH_SECTIONS: local,ipfs,journal,sync)`)
   const scratch = await mkdtemp(join(tmpdir(), 'vfsbench-'))
   const stops: (() => Promise<void>)[] = []
   const log = (s: string) => process.stderr.write(`${s}\n`)
@@ -352,6 +353,7 @@ async function main(): Promise<number> {
       out.push(...(await ipfsSection(scratch, stops, log)))
     }
     if (SECTIONS.includes('journal')) out.push(...(out.length ? [''] : []), ...(await journalSection(scratch, stops, log)))
+    if (SECTIONS.includes('sync')) out.push(...(out.length ? [''] : []), ...(await syncSection(scratch, stops, log)))
   } finally {
     await cleanup()
   }

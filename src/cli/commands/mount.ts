@@ -60,8 +60,10 @@ Under systemd (Type=notify, NOTIFY_SOCKET set) it reports readiness once the mou
       process.stdout.write(`mcp ${url}\n`)
     }
     const points = daemon.service.vfs.mounts.list().map((m) => m.point)
-    process.stdout.write(`mounted ${points.join(' ')} at ${daemon.fuse.mountpoint}\n`)
+    // Signal handlers first: whoever reads the 'mounted' line may send SIGTERM at once, and
+    // before serve() installs them the kernel's default action would kill us mid-mount.
     const served = daemon.serve()
+    process.stdout.write(`mounted ${points.join(' ')} at ${daemon.fuse.mountpoint}\n`)
     await notifyReady(`serving ${points.join(' ')} at ${daemon.fuse.mountpoint}`)
     return served
   },

@@ -35,8 +35,12 @@ export function syncImportOptions(): ReturnType<typeof fileImportOptions> {
   return fileImportOptions(KUBO_UNIXFS_V1_2025, {})
 }
 
-/** How many files are imported at once (each holds one open file and about a chunk of memory). */
-const FILE_CONCURRENCY = 4
+/**
+ * How many files are imported at once (each holds one open file and at most about a chunk of
+ * memory). Small files are latency-bound (open, read, close, two block writes each), so more at
+ * once keeps the thread pool busy.
+ */
+const FILE_CONCURRENCY = 16
 /** Where the tree's root sits in the importer's paths; its name reaches no block. */
 const ROOT = 'root'
 
@@ -88,7 +92,7 @@ export async function syncToIpfs(ctx: SyncContext, path: string, opts: SyncOptio
     }
     const { stat } = job.entry
     const imported = await importFile(
-      { content: readVfsFile(ctx.vfs, job.entry.path, signal, (n) => ((bytes += n), meter.add(n))), mode: stat.mode & 0o7777, mtime: toMtime(stat.mtimeNs) },
+      { content: readVfsFile(ctx.vfs, job.entry.path, signal, (n) => ((bytes += n), meter.add(n)), stat.size), mode: stat.mode & 0o7777, mtime: toMtime(stat.mtimeNs) },
       ctx.blocks,
       base,
     )

@@ -11,12 +11,15 @@ import type { TimeSpec, Vfs } from '../../vfs/vfs.ts'
 /** Bytes per read: the importer's chunk size, so one read feeds one leaf. */
 export const READ_SIZE = 1 << 20
 
-/** The bytes of a VFS file as a stream of pieces (fresh buffers: the chunker keeps them). */
-export async function* readVfsFile(vfs: Vfs, path: string, signal?: AbortSignal, onBytes?: (n: number) => void): AsyncGenerator<Uint8Array> {
+/**
+ * The bytes of a VFS file as a stream of pieces (fresh buffers: the chunker keeps them). `sizeHint`
+ * (the stat's size) sizes the first buffer: a MiB for every small file is garbage to collect.
+ */
+export async function* readVfsFile(vfs: Vfs, path: string, signal?: AbortSignal, onBytes?: (n: number) => void, sizeHint = READ_SIZE): AsyncGenerator<Uint8Array> {
   const fh = await vfs.open(path, constants.O_RDONLY, { signal })
   try {
     let position = 0
-    let size = READ_SIZE
+    let size = Math.min(READ_SIZE, Math.max(4096, sizeHint + 1))
     for (;;) {
       signal?.throwIfAborted()
       const buffer = Buffer.allocUnsafe(size)
