@@ -132,10 +132,9 @@ export class Journal implements OpJournal {
 
   // --- pending uploads -------------------------------------------------------------------------
 
-  async addPendingUpload(upload: PendingUpload): Promise<void> {
+  async addPendingUpload(upload: PendingUpload, sync: boolean): Promise<void> {
     const record: StoredPendingUpload = { ...upload, time: Date.now() }
-    // Synced: this record is what makes an acknowledged fsync or close survive a crash.
-    await this.store.write([{ type: 'put', key: KEY.pending(basename(upload.localPath)), value: record }], true)
+    await this.store.write([{ type: 'put', key: KEY.pending(basename(upload.localPath)), value: record }], sync)
   }
 
   async removePendingUpload(localPath: string): Promise<void> {

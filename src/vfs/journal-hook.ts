@@ -56,8 +56,8 @@ export interface PendingUpload {
 export interface OpJournal {
   /** Records the intent; resolves once it is written (before the operation may be applied). */
   begin(intent: OpIntent): Promise<OpTicket>
-  /** Records an acknowledged staged file, synced to disk before it resolves. */
-  addPendingUpload(upload: PendingUpload): Promise<void>
+  /** Records a staged file owed to its store (replacing its earlier record); `sync`: on disk (fsync) before it resolves. */
+  addPendingUpload(upload: PendingUpload, sync: boolean): Promise<void>
   /** The staged file `localPath` is in its store: forget it. */
   removePendingUpload(localPath: string): Promise<void>
 }

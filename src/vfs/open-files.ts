@@ -137,11 +137,13 @@ export class ObjectNodes {
       if (!put) throw new VfsError('EROFS', 'flush', node.rel)
       const version = staged.version
       await staged.sync()
-      await this.#recordPending(node, staged)
+      await this.#recordPending(node, staged, false)
       const { mode, uid, gid, mtimeNs } = staged.meta
       try {
         await put.call(node.mount.backend, node.rel, { localPath: staged.localPath, size: staged.size, mode, uid, gid, mtimeNs }, opts)
       } catch (err) {
+        // The caller hears of the failure, but the bytes stay owed to the store: durably now.
+        await this.#recordPending(node, staged, true).catch(() => {})
         throw toVfsError(err, 'flush', node.rel)
       }
       staged.isNew = false
@@ -154,28 +156,31 @@ export class ObjectNodes {
   }
 
   /**
-   * Before an upload (so before fsync or close is acknowledged): the staged bytes are on disk
-   * (synced by the caller), the staging folder too, and the journal knows the copy is owed to
-   * the store, so a daemon killed during the upload or after a failed one uploads it at start.
+   * Before an upload (so before fsync or close is acknowledged) the journal learns that the
+   * staged copy is owed to the store, so a daemon killed during the upload, or after a failed
+   * one, uploads it at the next start. The record and the copy's name reach the kernel before the
+   * upload starts, which is all a kill -9 needs; they are fsynced (`durable`) when the upload
+   * failed. A successful fsync or close has nothing left to make durable here: its upload is
+   * finished before it is answered, and the store keeps it.
    */
-  async #recordPending(node: ObjectNode, staged: StagedFile): Promise<void> {
+  async #recordPending(node: ObjectNode, staged: StagedFile, durable: boolean): Promise<void> {
     const journal = this.journal
     if (!journal) return
-    if (!staged.dirSynced) {
+    if (durable && !staged.dirSynced) {
       await this.staging.syncDir()
       staged.dirSynced = true
     }
     const { mode, uid, gid, mtimeNs } = staged.meta
     // Only the running hash (inline or on the worker): reading a large copy back would delay the fsync.
     const sha256 = (await staged.hash.digest(staged.size)) ?? ''
-    await journal.addPendingUpload({ mount: node.mount.point, rel: node.rel, localPath: staged.localPath, size: staged.size, sha256, mode, uid, gid, mtimeNs: String(mtimeNs) })
+    await journal.addPendingUpload({ mount: node.mount.point, rel: node.rel, localPath: staged.localPath, size: staged.size, sha256, mode, uid, gid, mtimeNs: String(mtimeNs) }, durable)
     staged.pendingRecorded = true
   }
 
   /** A staged copy with a recorded pending upload that moved (rename): the record follows it. */
   async repointPending(node: ObjectNode): Promise<void> {
     const staged = node.staged
-    if (staged?.pendingRecorded && !node.gone) await this.#recordPending(node, staged)
+    if (staged?.pendingRecorded && !node.gone) await this.#recordPending(node, staged, true)
   }
 
   /** Staged files not yet in the backend, directly inside `dir` of `mount` (for listings). */
