@@ -88,6 +88,18 @@ test('create, change, diff shows exactly the changes, restore brings back bytes,
   assert.is(manifest(join(c.local, 'proj')), before)
   const again = (await c.call('checkpoint.diff', { a: 1, b: 'current' })) as { changes: unknown[] }
   assert.equal(again.changes, [])
+  // Both are journal entries of their own, with their outcome.
+  const { entries } = (await c.call('journal.list', { since: 0, limit: 1000 })) as { entries: { seq: number; op: string; status: string; paths: string[]; result?: Record<string, unknown> }[] }
+  const mine = entries.filter((e) => e.op === 'checkpoint' || e.op === 'restore')
+  assert.equal(
+    mine.map((e) => [e.op, e.status, e.paths.join(' ')]),
+    [
+      ['checkpoint', 'ok', '/local/proj'],
+      ['restore', 'ok', '/local/proj'],
+    ],
+  )
+  assert.is(mine[0]?.seq, cp.seq)
+  assert.is(mine[0]?.result?.id, 1)
 })
 
 test('restore into another mount: /other and /ipfs, the whole root or one folder', async (c) => {
@@ -139,6 +151,21 @@ test('automatic checkpoints: by interval, labelled auto, only `keep` of them kep
   assert.is(auto.length, 2, JSON.stringify(list))
   assert.ok(list.some((cp) => cp.label === 'manual'), 'a checkpoint made by hand is never pruned')
   assert.equal(Object.keys(auto[0]?.roots ?? {}).sort(), ['/ipfs', '/local', '/other'])
+})
+
+test('automatic checkpoints by op count: once everyOps operations were journaled', async (c) => {
+  await c.service.close()
+  await open(c, 'checkpoints: { everyOps: 3 }\n')
+  c.service.startDaemonTasks()
+  const list = async () => ((await c.call('checkpoint.list')) as { checkpoints: Checkpoint[] }).checkpoints
+  await new Promise((r) => setTimeout(r, 2500))
+  assert.is((await list()).length, 0, 'nothing journaled yet: no checkpoint')
+  for (const n of ['a', 'b', 'c']) await c.service.vfs.mkdir(`/local/${n}`, 0o755)
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline && (await list()).length === 0) await new Promise((r) => setTimeout(r, 100))
+  const [auto] = await list()
+  assert.is(auto?.label, 'auto')
+  assert.ok((auto?.seq ?? 0) > 3, 'taken after the three mkdirs')
 })
 
 test.run()
