@@ -43,7 +43,7 @@ export interface RecoveryDetail {
   seq?: number
   op?: string
   path?: string
-  action: RecoveryAction | 'resumed' | 'discarded'
+  action: RecoveryAction | 'resumed' | 'discarded' | 'kept'
   errno?: string
   message?: string
 }
@@ -63,6 +63,8 @@ export interface RecoveryReport {
   confirmed: number
   /** Staged files no acknowledgment covers, removed. */
   discardedStaged: number
+  /** Unfinished intents on a mount this start does not have (another config): left for one that has it. */
+  kept: number
   details: RecoveryDetail[]
 }
 

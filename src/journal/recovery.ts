@@ -24,7 +24,7 @@ type Settled = { action: RecoveryAction; errno?: string; message?: string }
  *    its effect is not in place (a redo log), confirmed when it is, rolled back otherwise.
  */
 export async function recover(journal: Journal, vfs: Vfs, stagingDir: string): Promise<RecoveryReport> {
-  const report: RecoveryReport = { time: Date.now(), resumedUploads: 0, failedUploads: 0, rolledBack: 0, reapplied: 0, confirmed: 0, discardedStaged: 0, details: [] }
+  const report: RecoveryReport = { time: Date.now(), resumedUploads: 0, failedUploads: 0, rolledBack: 0, reapplied: 0, confirmed: 0, discardedStaged: 0, kept: 0, details: [] }
   const uploaded = new Set<string>()
   const keep = new Set<string>()
   for (const upload of await journal.pendingUploads()) {
@@ -46,23 +46,29 @@ export async function recover(journal: Journal, vfs: Vfs, stagingDir: string): P
   }
   if (report.discardedStaged) report.details.push({ kind: 'staged', action: 'discarded', message: `${report.discardedStaged} staged file(s) never acknowledged by fsync or close` })
   for (const entry of await journal.unfinished()) {
+    const path = entry.paths.join(' -> ')
+    if (entry.mount !== '' && !vfs.mounts.get(entry.mount)) {
+      // A CLI call without the daemon may run with another config: not ours to settle.
+      report.kept++
+      report.details.push({ kind: 'intent', seq: entry.seq, op: entry.op, path, action: 'kept', message: `no mount at ${entry.mount} in this configuration: left for a start that has it` })
+      continue
+    }
     const settled = await settle(entry, vfs, uploaded).catch((err: unknown): Settled => ({ action: 'failed', errno: toVfsError(err, entry.op).code, message: String((err as Error).message ?? err) }))
     await journal.settle(entry, settled.action, settled.errno)
     if (settled.action === 'reapplied') report.reapplied++
     else if (settled.action === 'confirmed') report.confirmed++
     else report.rolledBack++
-    const path = entry.paths.join(' -> ')
     report.details.push({ kind: 'intent', seq: entry.seq, op: entry.op, path, action: settled.action, ...(settled.errno ? { errno: settled.errno } : {}), ...(settled.message ? { message: settled.message } : {}) })
   }
   await journal.saveRecovery(report)
-  const done = report.resumedUploads + report.failedUploads + report.reapplied + report.confirmed + report.rolledBack + report.discardedStaged
+  const done = report.resumedUploads + report.failedUploads + report.reapplied + report.confirmed + report.rolledBack + report.discardedStaged + report.kept
   if (done) log.warn(`recovery: ${summary(report)}`)
   else log.info('recovery: nothing to do')
   return report
 }
 
 export function summary(r: RecoveryReport): string {
-  return `${r.resumedUploads} upload(s) resumed, ${r.failedUploads} failed, ${r.reapplied} operation(s) re-applied, ${r.confirmed} confirmed, ${r.rolledBack} rolled back, ${r.discardedStaged} unacknowledged staged file(s) discarded`
+  return `${r.resumedUploads} upload(s) resumed, ${r.failedUploads} failed, ${r.reapplied} operation(s) re-applied, ${r.confirmed} confirmed, ${r.rolledBack} rolled back, ${r.discardedStaged} unacknowledged staged file(s) discarded${r.kept ? `, ${r.kept} kept for another configuration` : ''}`
 }
 
 async function resumeUpload(journal: Journal, vfs: Vfs, upload: StoredPendingUpload): Promise<RecoveryDetail> {
@@ -124,8 +130,12 @@ async function redo(fn: (() => Promise<void>) | undefined): Promise<Settled> {
 
 async function settle(entry: JournalEntry, vfs: Vfs, uploaded: Set<string>): Promise<Settled> {
   const targets = entry.paths.map((p) => {
-    const r = vfs.resolve(p, entry.op)
-    return r.kind === 'mount' ? r : undefined
+    try {
+      const r = vfs.resolve(p, entry.op)
+      return r.kind === 'mount' ? r : undefined
+    } catch {
+      return undefined
+    }
   })
   const [t, t2] = targets
   if (!t || (entry.paths.length > 1 && !t2)) return { action: 'rolled-back', message: 'no mount holds this path now: left as it was' }

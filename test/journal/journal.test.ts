@@ -229,6 +229,8 @@ test('recovery re-applies an interrupted rename, confirms an applied mkdir and d
     await w.journal.begin({ op: 'mkdir', mount: '/local', paths: ['/local/m'], args: { mode: 0o755 } })
     await mkdir(join(dir, 'local', 'm'))
     await w.journal.begin({ op: 'write', mount: '/obj', paths: ['/obj/never'] })
+    // A mount this configuration lacks (a CLI run with another config): left for a start that has it.
+    await w.journal.begin({ op: 'mkdir', mount: '/elsewhere', paths: ['/elsewhere/x'] })
     await w.journal.drain()
   } finally {
     await w.close()
@@ -237,11 +239,11 @@ test('recovery re-applies an interrupted rename, confirms an applied mkdir and d
   const w2 = await open()
   try {
     const r = w2.journal.lastRecovery
-    assert.equal({ reapplied: r?.reapplied, confirmed: r?.confirmed, rolledBack: r?.rolledBack, discarded: r?.discardedStaged }, { reapplied: 1, confirmed: 1, rolledBack: 1, discarded: 1 })
+    assert.equal({ reapplied: r?.reapplied, confirmed: r?.confirmed, rolledBack: r?.rolledBack, discarded: r?.discardedStaged, kept: r?.kept }, { reapplied: 1, confirmed: 1, rolledBack: 1, discarded: 1, kept: 1 })
     assert.equal((await readdir(join(dir, 'obj'))).sort(), ['b'])
     const [rename] = await w2.journal.history('/obj/b')
     assert.equal({ status: rename?.status, recovery: rename?.recovery }, { status: 'recovered', recovery: 'reapplied' })
-    assert.equal(await w2.journal.unfinished(), [])
+    assert.equal((await w2.journal.unfinished()).map((e) => e.paths[0]), ['/elsewhere/x'])
     const status = (await w2.methods['journal.status']?.({})) as { lastRecovery: { reapplied: number } }
     assert.is(status.lastRecovery.reapplied, 1)
   } finally {

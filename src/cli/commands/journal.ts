@@ -46,7 +46,7 @@ export function formatEntry(e: JournalEntry): string {
 
 function formatRecovery(r: RecoveryReport | null): string[] {
   if (!r) return ['last recovery: none']
-  const lines = [`last recovery: ${when(r.time)}: ${r.resumedUploads} upload(s) resumed, ${r.failedUploads} failed, ${r.reapplied} re-applied, ${r.confirmed} confirmed, ${r.rolledBack} rolled back, ${r.discardedStaged} staged file(s) discarded`]
+  const lines = [`last recovery: ${when(r.time)}: ${r.resumedUploads} upload(s) resumed, ${r.failedUploads} failed, ${r.reapplied} re-applied, ${r.confirmed} confirmed, ${r.rolledBack} rolled back, ${r.discardedStaged} staged file(s) discarded${r.kept ? `, ${r.kept} kept for another configuration` : ''}`]
   for (const d of r.details) lines.push(`  ${d.kind} ${d.seq === undefined ? '' : `#${d.seq} `}${d.op ? `${d.op} ` : ''}${d.path ?? ''} ${d.action}${d.errno ? ` ${d.errno}` : ''}${d.message ? `: ${d.message}` : ''}`.replace(/ {2,}/g, ' '))
   return lines
 }
