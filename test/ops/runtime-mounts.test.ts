@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { callDaemon } from '../../src/control/client.ts'
+import { type ControlError, controlSocketPath } from '../../src/control/protocol.ts'
 import type { MountRow } from '../../src/ops/runtime-mounts.ts'
 import { NODE, ROOT, startMount } from '../support/mount.ts'
 
@@ -48,15 +50,16 @@ test('add, use through FUSE, refuse bad specs and overlaps, persist across a res
     const bad = await cli('mounts', 'add', '/bad', 'local', 'root=/tmp', 'colour=red', ...state)
     assert.is(bad.code, 1)
     assert.is(bad.stderr.trim(), 'ipfs-vfs: EINVAL: mounts.add: mounts./bad.colour: unknown key')
-    const type = await cli('mounts', 'add', '/bad', '--spec', '{"type":"floppy"}', ...state)
-    assert.match(type.stderr.trim(), /^ipfs-vfs: EINVAL: mounts\.add: mounts\.\/bad\.type: expected one of local, ipfs/)
-    const rel = await cli('mounts', 'add', 'relative', 'local', 'root=/tmp', ...state)
-    assert.match(rel.stderr, /point: an absolute path such as \/local/)
-    const overlap = await cli('mounts', 'add', '/extra/sub', 'local', `root=${extra}`, ...state)
-    assert.is(overlap.stderr.trim(), 'ipfs-vfs: EBUSY: mounts.add /extra/sub: overlaps the mount at /extra')
-    const root = await cli('mounts', 'add', '/', 'local', `root=${extra}`, ...state)
-    assert.match(root.stderr, /^ipfs-vfs: EINVAL: mounts.add: point: an absolute path such as \/local$/m)
-    assert.equal(((JSON.parse((await cli('mounts', 'list', '--json', ...state)).stdout) as MountRow[]).map((r) => r.point)), ['/extra', '/local'])
+    // The rest straight through the control socket (the CLI prints the same message after 'ipfs-vfs: ').
+    const socket = controlSocketPath(m.stateDir)
+    const refusal = (params: unknown) => callDaemon(socket, 'mounts.add', params).then(() => 'accepted', (e: ControlError) => `${e.code} ${e.message}`)
+    assert.match(await refusal({ point: '/bad', spec: { type: 'floppy' } }), /^EINVAL EINVAL: mounts\.add: mounts\.\/bad\.type: expected one of local, ipfs/)
+    assert.is(await refusal({ point: 'relative', spec: { type: 'local', root: '/tmp' } }), 'EINVAL EINVAL: mounts.add: point: an absolute path such as /local')
+    assert.is(await refusal({ point: '/', spec: { type: 'local', root: extra } }), 'EINVAL EINVAL: mounts.add: point: an absolute path such as /local')
+    assert.is(await refusal({ point: '/extra/sub', spec: { type: 'local', root: extra } }), 'EBUSY EBUSY: mounts.add /extra/sub: overlaps the mount at /extra')
+    assert.is(await refusal({ point: '/l2', spec: { type: 'local', root: extra }, extra: 1 }), 'EINVAL EINVAL: mounts.add: params: Unrecognized key: "extra"')
+    const listed = (await callDaemon(socket, 'mounts.list', {})) as { mounts: MountRow[] }
+    assert.equal(listed.mounts.map((r) => [r.point, r.source]), [['/extra', 'runtime'], ['/local', 'config']])
 
     // A restart mounts it again, from the state database.
     assert.is(await m.stop(), 0, m.logs())
