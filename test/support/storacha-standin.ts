@@ -113,17 +113,33 @@ async function serve(): Promise<void> {
     for await (const c of req) chunks.push(c)
     return Buffer.concat(chunks)
   }
-  // The test storage nodes' GET truncates large bodies; their PUTs are tapped for the gateway instead.
+  // The test storage nodes' GET handler destroys the socket right after end(), so a body of a few
+  // MB arrives truncated ("other side closed") to whoever reads a blob back. Their PUTs are tapped:
+  // each blob is kept here too (for the gateway below, and to answer the nodes' GETs whole, with
+  // byte ranges); everything else goes to the real handler.
   type Handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void
   const tappedHttp = {
     ...http,
-    createServer: (handler: Handler) =>
-      http.createServer(async (req, res) => {
+    createServer: (handler: Handler) => {
+      const stored = new Map<string, Buffer>()
+      const node = http.createServer(async (req, res) => {
+        const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
+        if (req.method === 'GET' && stored.has(path)) {
+          const whole = stored.get(path) as Buffer
+          const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '')
+          const body = m === null ? whole : whole.subarray(Number(m[1]), m[2] === '' ? whole.length : Number(m[2]) + 1)
+          res.writeHead(m === null ? 200 : 206, { 'content-length': body.length })
+          return res.end(body)
+        }
         if (req.method !== 'PUT') return handler(req, res)
         const buf = await readBody(req)
         await indexBlob(new Uint8Array(buf))
+        stored.set(path, buf)
         return handler(Object.assign(Readable.from([buf]), { url: req.url, method: req.method, headers: req.headers }) as never, res)
-      }),
+      })
+      node.keepAliveTimeout = 120_000
+      return node
+    },
   }
   // Internal proofs use ucanto's default 30 s UCAN lifetime: mint them "in the future" so a long-lived server keeps working.
   const realNow = Date.now
@@ -201,6 +217,10 @@ async function serve(): Promise<void> {
       res.end()
     }
   })
+  // The client keeps its connection to the service open while it uploads a large blob to a
+  // storage node; with Node's 5 s keep-alive the server could close it just as the client reused
+  // it ("other side closed" on the next invocation).
+  server.keepAliveTimeout = 120_000
   server.listen(0, '127.0.0.1', () => {
     const addr = server.address() as net.AddressInfo
     process.stdout.write(`listening ${addr.port}\n`)
