@@ -5,13 +5,13 @@
  * There is no running systemd here: a Python Unix datagram socket stands in for NOTIFY_SOCKET.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { BIN, renderUnits, UNIT_BIN } from '../../src/ops/install-helper.ts'
+import { BIN, installHelper, renderUnits, UNIT_BIN, uninstallHelper } from '../../src/ops/install-helper.ts'
 import { startMount } from '../support/mount.ts'
 
 const run = promisify(execFile)
@@ -70,6 +70,30 @@ units('the .service names no HOME-relative path and runs the daemon in the foreg
   assert.match(text, /^NotifyAccess=all$/m)
   assert.match(text, /^ExecStart=\S+ mount \/mnt\/vfs --config \S+ --state-dir \/var\/lib\/ipfs-vfs/m)
   assert.not.match(text, /~|\$HOME|%h/)
+})
+
+units('install-helper links the helper and ipfs-vfs, writes the units, refuses a foreign file, uninstalls only its own links', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-install-'))
+  try {
+    const opts = { prefix: join(dir, 'sbin'), binDir: join(dir, 'bin'), systemdDir: join(dir, 'units'), bin: BIN, force: false }
+    const done = await installHelper(opts)
+    assert.equal(done.slice(0, 2), [`${join(dir, 'sbin/mount.fuse.ipfs-vfs')} -> ${BIN}`, `${join(dir, 'bin/ipfs-vfs')} -> ${BIN}`])
+    assert.is(await readlink(join(dir, 'sbin/mount.fuse.ipfs-vfs')), BIN)
+    const unit = await readFile(join(dir, 'units/ipfs-vfs.service'), 'utf8')
+    assert.match(unit, new RegExp(`^ExecStart=${join(dir, 'bin/ipfs-vfs')} mount `, 'm'))
+    // Again: nothing to do. A file of someone else's is not replaced without force.
+    assert.match((await installHelper({ ...opts, systemdDir: undefined }))[0] ?? '', /\(already\)$/)
+    await rm(join(dir, 'bin/ipfs-vfs'))
+    await writeFile(join(dir, 'bin/ipfs-vfs'), '#!/bin/sh\n')
+    await installHelper({ ...opts, systemdDir: undefined }).then(
+      () => assert.unreachable('a foreign file was replaced'),
+      (err: Error) => assert.match(err.message, /exists; --force replaces it/),
+    )
+    assert.equal(await uninstallHelper(opts), [`removed ${join(dir, 'sbin/mount.fuse.ipfs-vfs')}`])
+    assert.is(await readFile(join(dir, 'bin/ipfs-vfs'), 'utf8'), '#!/bin/sh\n', 'uninstall leaves a file that is not its link')
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 })
 
 units.run()
