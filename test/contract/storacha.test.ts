@@ -17,6 +17,8 @@ import type { BlockStore } from '../../src/mounts/ipfs/cache.ts'
 import { gatewayBlocks } from '../../src/mounts/storacha/blocks.ts'
 import type { Backend, PutSource } from '../../src/vfs/backend.ts'
 import { toVfsError } from '../../src/vfs/errors.ts'
+import { EngineRegistry } from '../../src/cli/mount-types/engines.ts'
+import { createMountBackend, mountSpecSchema } from '../../src/cli/mount-types/index.ts'
 import { openHeliaEngine } from '../../src/mounts/ipfs/engine.ts'
 import { createStorachaBackend } from '../../src/mounts/storacha/backend.ts'
 import { openStorachaClient, type StorachaClient } from '../../src/mounts/storacha/client.ts'
@@ -164,9 +166,6 @@ extra('reads from a fresh repository come from the gateway, verified: a gateway 
   }
 })
 
-extra.after(async () => {
-  if (standin !== undefined) await (await standin).stop()
-})
 extra.run()
 
 async function fixtureFile(): Promise<PutSource> {
@@ -202,3 +201,46 @@ async function readBlockFrom(b: BlockStore, cid: string): Promise<Uint8Array> {
     throw toVfsError(err, 'read', cid)
   }
 }
+
+const config = suite('storacha: configuration (the mount type)')
+
+config('no key is EACCES naming STORACHA_KEY; a proof for another space is EACCES; a good one mounts', async () => {
+  const s = await (standin ??= startStorachaStandin())
+  const dir = await mkdtemp(join(tmpdir(), 'storacha-config-'))
+  const db = new Level<string, unknown>(join(dir, 'state'), { valueEncoding: 'json' })
+  await db.open()
+  const engines = new EngineRegistry()
+  const ctx = { stateDir: dir, engines, db }
+  const saved = { key: process.env.STORACHA_KEY, proof: process.env.STORACHA_PROOF }
+  try {
+    const a = await createTestSpace(s.url)
+    const b = await createTestSpace(s.url)
+    const spec = (space: string) => mountSpecSchema.parse({ type: 'storacha', space, service: s.url, serviceDid: s.did, gateway: s.url })
+    delete process.env.STORACHA_KEY
+    delete process.env.STORACHA_PROOF
+    const noKey = await rejects(createMountBackend('/storacha', spec(a.space), ctx), 'EACCES')
+    assert.match(noKey.message, /STORACHA_KEY/)
+    process.env.STORACHA_KEY = a.key
+    process.env.STORACHA_PROOF = a.proof
+    const other = await rejects(createMountBackend('/storacha', spec(b.space), ctx), 'EACCES')
+    assert.match(other.message, /the proof is for space/)
+    const backend = await createMountBackend('/storacha', spec(a.space), ctx)
+    try {
+      assert.equal(await backend.list('/'), [])
+    } finally {
+      await backend.close?.()
+    }
+  } finally {
+    if (saved.key === undefined) delete process.env.STORACHA_KEY
+    else process.env.STORACHA_KEY = saved.key
+    if (saved.proof === undefined) delete process.env.STORACHA_PROOF
+    else process.env.STORACHA_PROOF = saved.proof
+    await db.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+config.after(async () => {
+  if (standin !== undefined) await (await standin).stop()
+})
+config.run()
