@@ -17,7 +17,7 @@ import * as assert from 'uvu/assert'
 import { fileImportOptions, KUBO_UNIXFS_V1_2025, toMtime } from '../../src/mounts/ipfs/import-settings.ts'
 import { type KuboDaemon, kuboSkipReason, startKuboDaemon } from '../support/kubo-daemon.ts'
 import { startMount, type TestMount } from '../support/mount.ts'
-import { assertSameTree, clean, listing, makeTree, ok, rootCid, sha256 } from '../support/tools.ts'
+import { assertSameTree, clean, listing, makeTree, ok, rootCid, run, sha256 } from '../support/tools.ts'
 
 const skip = kuboSkipReason()
 const test = suite<{ daemon: KuboDaemon; dir: string }>('ipfs (kubo): through the CLI mount', {} as { daemon: KuboDaemon; dir: string })
@@ -75,6 +75,11 @@ if (skip !== undefined) {
       const ls = await ok('ls', ['-A', join(ipfs, 'tree')], { cwd: ipfs })
       assert.is(ls.trim().split('\n').sort().join(' '), 'dirlink empty empty dir link moved.bin private random.bin run.sh ünï cødé', ls)
       assert.is(await sha256(join(ipfs, 'tree/moved.bin')), await sha256(join(dir, 'big.bin')))
+
+      // The MFS root's own mode: js-ipfs cannot change it (no files/chmod for '/'), and says so.
+      const chmod = await run('chmod', ['700', ipfs])
+      assert.is(chmod.code, 1)
+      assert.match(chmod.stderr, /Operation not permitted/, chmod.stderr)
 
       // What the daemon's own MFS shows: the same tree, the same root.
       const { create } = await import('kubo-rpc-client')

@@ -131,16 +131,24 @@ export class MfsTree {
     }
   }
 
+  /**
+   * Options for every MFS change. js-ipfs re-encodes each folder it edits as CIDv0 unless told
+   * otherwise; Kubo keeps each folder's own CID version (and its commands take no such option).
+   */
+  #edit(): { signal: AbortSignal; cidVersion?: 1 } {
+    return { signal: AbortSignal.timeout(MUTATION_TIMEOUT_MS), ...(this.conn.dialect === 'js-ipfs' ? { cidVersion: 1 as const } : {}) }
+  }
+
   cp(cid: CID, path: string): Promise<void> {
-    return this.#call(`files/cp ${path}`, () => this.conn.client.files.cp(`/ipfs/${cid}`, this.mfs(path), { signal: AbortSignal.timeout(MUTATION_TIMEOUT_MS) }))
+    return this.#call(`files/cp ${path}`, () => this.conn.client.files.cp(`/ipfs/${cid}`, this.mfs(path), this.#edit()))
   }
 
   rm(path: string, recursive: boolean): Promise<void> {
-    return this.#call(`files/rm ${path}`, () => this.conn.client.files.rm(this.mfs(path), { recursive, signal: AbortSignal.timeout(MUTATION_TIMEOUT_MS) }))
+    return this.#call(`files/rm ${path}`, () => this.conn.client.files.rm(this.mfs(path), { recursive, ...this.#edit() }))
   }
 
   mv(from: string, to: string): Promise<void> {
-    return this.#call(`files/mv ${from}`, () => this.conn.client.files.mv(this.mfs(from), this.mfs(to), { signal: AbortSignal.timeout(MUTATION_TIMEOUT_MS) }))
+    return this.#call(`files/mv ${from}`, () => this.conn.client.files.mv(this.mfs(from), this.mfs(to), this.#edit()))
   }
 
   /** `path` (holding `old`) now holds `cid`: rm then cp, and the old entry linked back if the cp fails. */
