@@ -120,8 +120,10 @@ export class ClusterStore implements RootStore {
       if (e.name !== name && e.cid.equals(root)) throw coded('EEXIST', `${root} is already pinned as ${e.name}: the cluster keeps one name per CID`)
     }
     await this.#call(() => this.#api.pin(root.toString(), this.#pinOptions(name), opts))
-    if (previous !== undefined && !previous.equals(root)) await this.#call(() => this.#api.unpin(previous.toString(), opts))
+    // The name is the new pin's from here on, even if unpinning the old one fails below (then the
+    // old CID lists under its own name until it is unpinned: the close still reports the failure).
     entries.set(name, { name, cid: root, addedNs: BigInt(Date.now()) * 1_000_000n })
+    if (previous !== undefined && !previous.equals(root)) await this.#call(() => this.#api.unpin(previous.toString(), opts))
   }
 
   async delete(name: string, root: CID, opts?: CallOptions): Promise<void> {
@@ -133,10 +135,10 @@ export class ClusterStore implements RootStore {
   async rename(from: string, to: string, root: CID, replaced: CID | undefined, opts?: CallOptions): Promise<void> {
     const entries = await this.entries(opts)
     await this.#call(() => this.#api.pin(root.toString(), this.#pinOptions(to), opts))
-    if (replaced !== undefined && !replaced.equals(root)) await this.#call(() => this.#api.unpin(replaced.toString(), opts))
     const moved = entries.get(from)
     entries.delete(from)
     entries.set(to, { ...(moved ?? { cid: root }), name: to })
+    if (replaced !== undefined && !replaced.equals(root)) await this.#call(() => this.#api.unpin(replaced.toString(), opts))
   }
 
   /** Pins a CID that is already somewhere in IPFS under a name (`ipfs-vfs cluster pin`). */
