@@ -241,7 +241,7 @@ export function createClusterDouble(opts: ClusterDoubleOptions = {}): Promise<Cl
 
 /** The double in a child process (mount tests). */
 export async function startClusterDoubleProcess(opts: ClusterDoubleOptions = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error('cluster double not ready after 10 s')), 10_000)
@@ -276,4 +276,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 's
   process.on('SIGTERM', () => {
     void double.close().then(() => process.exit(0))
   })
+  // The test that started it is gone (crashed, killed): so is its stdin pipe, and so are we.
+  process.stdin.on('close', () => process.exit(0))
+  process.stdin.resume()
 }

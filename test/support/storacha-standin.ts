@@ -33,7 +33,7 @@ export interface StorachaStandin {
 
 /** Starts the stand-in in a child process; resolves once it answers. */
 export async function startStorachaStandin(): Promise<StorachaStandin> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], { stdio: ['pipe', 'pipe', 'pipe'] })
   let err = ''
   child.stderr?.on('data', (d: Buffer) => {
     err += d
@@ -226,6 +226,9 @@ async function serve(): Promise<void> {
     process.stdout.write(`listening ${addr.port}\n`)
   })
   process.on('SIGTERM', () => process.exit(0))
+  // The test that started it is gone (crashed, killed): so is its stdin pipe, and so are we.
+  process.stdin.on('close', () => process.exit(0))
+  process.stdin.resume()
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'serve') {
