@@ -42,6 +42,16 @@ function ipfsStore(target: Target, folder: string): Store {
   }
 }
 
+/** /cluster's store: the folder's pinned root (its `user.ipfs.cid`), read through /ipfs/.cid (same Helia repository). */
+function clusterStore(target: Target, folder: string): Store {
+  const at = async (name: string): Promise<string> => `/ipfs/.cid/${await target.cidOf(`/cluster/${folder}`)}${name === '' ? '' : `/${name}`}`
+  return {
+    readdir: async () => target.fs.readdir(await at('')),
+    lstat: async (name) => target.fs.lstat(await at(name)),
+    hiddenBits: 0o222,
+  }
+}
+
 export function functionalSuite(name: string, makeTarget: () => Promise<Target>): Test<Ctx> {
   const test = suite<Ctx>(`functional: ${name}`, { seq: 0 } as Ctx)
   test.before(async (ctx) => {
@@ -61,7 +71,12 @@ export function functionalSuite(name: string, makeTarget: () => Promise<Target>)
         const otherDir = `/${other}/t${n}`
         await fs.mkdir(dir)
         await fs.mkdir(otherDir)
-        const store = m.name === 'ipfs' ? ipfsStore(ctx.target, `t${n}`) : hostStore(join(m.name === 'local' ? ctx.target.localRoot : ctx.target.objectRoot, `t${n}`))
+        const store =
+          m.name === 'ipfs'
+            ? ipfsStore(ctx.target, `t${n}`)
+            : m.name === 'cluster'
+              ? clusterStore(ctx.target, `t${n}`)
+              : hostStore(join(m.name === 'local' ? ctx.target.localRoot : ctx.target.objectRoot, `t${n}`))
         await fn({ fs, dir, store, m, otherDir, kind: fs.kind })
       })
     }

@@ -23,6 +23,9 @@ import { utimensat } from '../../src/native/posix-time.ts'
 import { isDir, isSymlink } from '../../src/vfs/backend.ts'
 import { VfsError } from '../../src/vfs/errors.ts'
 import { Vfs, type VfsStat } from '../../src/vfs/vfs.ts'
+import { createClusterBackend } from '../../src/mounts/cluster/backend.ts'
+import { ClusterRest } from '../../src/mounts/cluster/rest.ts'
+import { createClusterDouble } from './cluster-double.ts'
 import { createDirObjectBackend } from './dir-object-backend.ts'
 import { startMount, type TestMount } from './mount.ts'
 
@@ -338,6 +341,8 @@ export interface Target {
   vfs?: Vfs
   /** The /ipfs tree's current root CID (its `user.ipfs.cid`): what its store holds is at /ipfs/.cid/<root>. */
   ipfsRoot(): Promise<string>
+  /** Any entry's `user.ipfs.cid` (/cluster's folders: their pinned root, readable at /ipfs/.cid/<cid>). */
+  cidOf(path: string): Promise<string>
   close(): Promise<void>
 }
 
@@ -353,6 +358,9 @@ export async function vfsTarget(): Promise<Target> {
   // /ipfs as the test daemon (and the CLI's default) has it: embedded Helia, offline, mtimes kept.
   const engine = await openHeliaEngine({ dir: join(dir, 'helia') })
   vfs.addMount('/ipfs', await createIpfsBackend({ helia: engine.helia }, { rootKey: '/ipfs-vfs/root', offline: true, preserveMtime: true }))
+  // /cluster as the test daemon has it: the cluster REST contract double, content in the same Helia.
+  const double = await createClusterDouble({ peers: 1, stepMs: 1 })
+  vfs.addMount('/cluster', createClusterBackend({ blockstore: engine.helia.blockstore, api: new ClusterRest(double.url) }, { prefix: '', replicationMin: -1, replicationMax: -1, listTtlMs: 1000 }))
   const fs = vfsFs(vfs)
   return {
     fs,
@@ -360,8 +368,10 @@ export async function vfsTarget(): Promise<Target> {
     objectRoot,
     vfs,
     ipfsRoot: async () => (await vfs.getxattr('/ipfs', 'user.ipfs.cid')).toString(),
+    cidOf: async (path) => (await vfs.getxattr(path, 'user.ipfs.cid')).toString(),
     close: async () => {
       await fs.close()
+      await double.close()
       await engine.close()
       await rmHost(dir, { recursive: true, force: true })
     },
@@ -380,9 +390,9 @@ export const attrTimeoutPassed = (): Promise<void> => new Promise((r) => setTime
 /** The same two mounts through the kernel: the test daemon in a child process. */
 export async function mountTarget(): Promise<Target & { mount: TestMount }> {
   const mount = await startMount({ entry: 'test' })
-  const ipfsRoot = async (): Promise<string> => {
-    const { stdout } = await execFileP('getfattr', ['--only-values', '-n', 'user.ipfs.cid', join(mount.mountpoint, 'ipfs')])
+  const cidOf = async (path: string): Promise<string> => {
+    const { stdout } = await execFileP('getfattr', ['--only-values', '-n', 'user.ipfs.cid', join(mount.mountpoint, path)])
     return stdout.trim()
   }
-  return { fs: nodeFs(mount.mountpoint), localRoot: mount.localRoot, objectRoot: mount.objectRoot, mount, ipfsRoot, close: async () => void (await mount.stop()) }
+  return { fs: nodeFs(mount.mountpoint), localRoot: mount.localRoot, objectRoot: mount.objectRoot, mount, ipfsRoot: () => cidOf('/ipfs'), cidOf, close: async () => void (await mount.stop()) }
 }

@@ -1,7 +1,8 @@
 /**
  * A daemon for tests: /ipfs on embedded Helia (its repository in STATE/helia, as the CLI keeps
- * it), /local over a directory and /obj over the whole-object test backend, so the VFS staging is
- * exercised through the real kernel. Prints `mounted ...` when ready, exits cleanly on SIGTERM or
+ * it), /local over a directory, /obj over the whole-object test backend, so the VFS staging is
+ * exercised through the real kernel, and /cluster over the cluster REST contract double (served
+ * from this process, content in the same Helia). Prints `mounted ...` when ready, exits cleanly on SIGTERM or
  * external unmount. Usage: test-daemon.ts MOUNTPOINT STATE LOCAL OBJ
  */
 import { join } from 'node:path'
@@ -9,6 +10,9 @@ import { DEFAULT_FUSE_OPTIONS, mountFuse } from '../../src/fuse/fuse-mount.ts'
 import { createIpfsBackend, openHeliaEngine } from '../../src/mounts/ipfs/index.ts'
 import { createLocalBackend } from '../../src/mounts/local.ts'
 import { Vfs } from '../../src/vfs/vfs.ts'
+import { createClusterBackend } from '../../src/mounts/cluster/backend.ts'
+import { ClusterRest } from '../../src/mounts/cluster/rest.ts'
+import { createClusterDouble } from './cluster-double.ts'
 import { createDirObjectBackend } from './dir-object-backend.ts'
 
 const [mountpoint, stateDir, localRoot, objectRoot] = process.argv.slice(2) as [string, string, string, string]
@@ -18,8 +22,10 @@ const engine = await openHeliaEngine({ dir: join(stateDir, 'helia'), networking:
 vfs.addMount('/ipfs', await createIpfsBackend({ helia: engine.helia }, { rootKey: '/ipfs-vfs/root', offline: true, preserveMtime: true }))
 vfs.addMount('/local', createLocalBackend({ root: localRoot }))
 vfs.addMount('/obj', createDirObjectBackend({ root: objectRoot }), { cacheTtlMs: 1000 })
+const double = await createClusterDouble({ peers: 1, stepMs: 1 })
+vfs.addMount('/cluster', createClusterBackend({ blockstore: engine.helia.blockstore, api: new ClusterRest(double.url) }, { prefix: '', replicationMin: -1, replicationMax: -1, listTtlMs: 1000 }))
 const mount = await mountFuse(vfs, mountpoint, DEFAULT_FUSE_OPTIONS)
-process.stdout.write(`mounted /ipfs /local /obj at ${mountpoint}\n`)
+process.stdout.write(`mounted /ipfs /local /obj /cluster at ${mountpoint}\n`)
 let stopping = false
 const stop = async (unmount: boolean) => {
   if (stopping) return
@@ -27,6 +33,7 @@ const stop = async (unmount: boolean) => {
   await vfs.files.flushAll()
   if (unmount) await mount.unmount()
   await vfs.close()
+  await double.close()
   await engine.close()
   process.exit(0)
 }
