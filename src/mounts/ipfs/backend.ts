@@ -4,14 +4,14 @@
  *
  * What works and what it answers:
  * - whole-object writes: the VFS stages a file and calls `put` on close; the file is imported
- *   (import-settings.ts) and linked in; the new root CID is recorded before `put` returns.
+ *   (import-settings.ts) and linked in; the new root CID is recorded before `put` returns, and
+ *   pinned once the change queue is idle (root-pin.ts).
  * - rename is atomic (one root update); mkdir/rmdir/unlink/symlink/readlink as POSIX.
  * - chmod and mtime persist as UnixFS metadata. UnixFS has no atime: utimens stores the mtime and
  *   does not keep an atime (stat reports atime = ctime = mtime); no owner either (chown is not
  *   offered, every entry belongs to the mount's owner); no hard links.
- * - xattrs: exactly one, `user.ipfs.cid`, read-only, on every entry (the root's is the tree's root
- *   CID); setxattr/removexattr answer ENOTSUP (the store has nowhere to keep one), which cp -a and
- *   rsync -X treat as "not supported here" rather than as a failure.
+ * - reads, listings and the one read-only xattr `user.ipfs.cid`: read-side.ts, shared with the
+ *   Kubo engine (kubo/backend.ts).
  * - chmod on a symlink is ENOTSUP (Linux has no lchmod; the kernel follows links before chmod).
  */
 import { unixfs as heliaUnixfs } from '@helia/unixfs'

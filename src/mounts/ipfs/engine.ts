@@ -10,8 +10,8 @@
  * Helia (libp2p with its default services, bitswap, trustless gateways) so /.cid/ paths can fetch
  * what is missing; the backend is then told to read online.
  *
- * Garbage collection: Helia deletes blocks only when `helia.gc()` is called; nothing in ipfs-vfs
- * calls it, so the /ipfs tree needs no pin (see tree.ts for why we do not pin on every change).
+ * Garbage collection: Helia deletes blocks only when `helia.gc()` is called, and never pinned ones:
+ * the /ipfs tree's root is pinned once its changes are idle (root-pin.ts).
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'

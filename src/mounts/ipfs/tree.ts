@@ -9,11 +9,9 @@
  * resolve from the root published when they start; blocks are immutable, so that root stays
  * readable however many changes follow.
  *
- * Why no pin. Helia's pins walk the whole DAG and write one datastore record per block, so pinning
- * every new root (or every N) would cost O(tree) per change; and Helia deletes blocks only when
- * `helia.gc()` is called, which ipfs-vfs never does. The root CID recorded here is what keeps the
- * tree alive; whoever adds a garbage collector must pin this root (and any checkpoint roots) first,
- * once, when it runs. Until then, replaced nodes stay on disk as garbage.
+ * Pinning. Helia's pins walk the whole DAG and write one datastore record per block, so the root
+ * is not pinned here, in the change: root-pin.ts pins it once the queue is idle (one pin for a
+ * burst of changes) and unpins the root before, so `helia.gc()` keeps the tree.
  */
 import type { Datastore } from 'interface-datastore'
 import { Key } from 'interface-datastore'
