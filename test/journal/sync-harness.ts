@@ -25,15 +25,18 @@ export interface SyncHarness {
   ctx: SyncContext
   /** Paths (mount-relative) of /local opened, in order. */
   opened: string[]
+  /** Runs before each open of /local (a test's way to race a sync). */
+  hooks: { beforeOpen?: (path: string) => Promise<void> }
   close(): Promise<void>
 }
 
 /** A backend whose opens are recorded: a file read by a sync is a file opened. */
-function counting(backend: Backend, opened: string[]): Backend {
+function counting(backend: Backend, opened: string[], hooks: SyncHarness['hooks']): Backend {
   return {
     ...backend,
     capabilities: backend.capabilities,
     open: async (path, flags, mode, opts) => {
+      await hooks.beforeOpen?.(path)
       opened.push(path)
       return (backend.open as NonNullable<Backend['open']>).call(backend, path, flags, mode, opts)
     },
@@ -46,9 +49,10 @@ export async function startHarness(): Promise<SyncHarness> {
   const otherRoot = join(dir, 'other')
   await Promise.all([mkdir(localRoot), mkdir(otherRoot)])
   const opened: string[] = []
+  const hooks: SyncHarness['hooks'] = {}
   const vfs = new Vfs({ stagingDir: join(dir, 'staging') })
   const local = createLocalBackend({ root: localRoot })
-  vfs.addMount('/local', counting(local, opened))
+  vfs.addMount('/local', counting(local, opened, hooks))
   vfs.addMount('/other', createLocalBackend({ root: otherRoot }))
   const engine = await openHeliaEngine({ dir: join(dir, 'helia') })
   vfs.addMount('/ipfs', await createIpfsBackend({ helia: engine.helia }))
@@ -64,6 +68,7 @@ export async function startHarness(): Promise<SyncHarness> {
     db,
     ctx,
     opened,
+    hooks,
     async close() {
       await vfs.close()
       await engine.close()

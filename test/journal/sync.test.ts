@@ -145,6 +145,33 @@ test('conflicts: fail changes nothing, skip keeps, overwrite replaces; delete re
   assert.equal((await readdir(join(h.otherRoot, 't'))).sort(), ['a.txt', 'empty', 'sub', 'void'])
 })
 
+test('a single file: its CID is addBytes with its mode and mtime; from-ipfs writes it anywhere', async ({ h }) => {
+  await writeFile(join(h.localRoot, 'one.bin'), Buffer.alloc(1024 * 1024 + 3, 9))
+  await chmod(join(h.localRoot, 'one.bin'), 0o604)
+  await utimes(join(h.localRoot, 'one.bin'), 1_234_567_890, 1_234_567_890.5)
+  const { cid, files } = await syncToIpfs(h.ctx, '/local/one.bin')
+  assert.is(files, 1)
+  const st = await lstat(join(h.localRoot, 'one.bin'), { bigint: true })
+  const fs = unixfs(h.engine.helia)
+  const expected = await fs.addBytes(await readFile(join(h.localRoot, 'one.bin')), { ...syncImportOptions(), mode: 0o604, mtime: toMtime(st.mtimeNs) })
+  assert.is(cid, expected.toString())
+  await syncFromIpfs(h.ctx, CID.parse(cid), '/other/deep/er/one.bin')
+  const copy = await lstat(join(h.otherRoot, 'deep/er/one.bin'), { bigint: true })
+  assert.equal([copy.mode, copy.mtimeNs, copy.size], [st.mode, st.mtimeNs, st.size])
+})
+
+test('a file removed between the walk and its read: the walk starts again and the CID is that of the tree without it', async ({ h }) => {
+  await makeTree(h.localRoot)
+  h.hooks.beforeOpen = async (path) => {
+    if (path !== '/tree/a.txt') return
+    h.hooks.beforeOpen = undefined
+    await rm(join(h.localRoot, 'tree/a.txt'))
+  }
+  const raced = await syncToIpfs(h.ctx, '/local/tree')
+  assert.is(raced.files, 3)
+  assert.is((await syncToIpfs(h.ctx, '/local/tree')).cid, raced.cid)
+})
+
 test('abort: a sync stops with the signal', async ({ h }) => {
   await makeTree(h.localRoot)
   const ac = new AbortController()

@@ -1,6 +1,7 @@
 /**
  * What the Kubo engine promises beyond the contract (src/mounts/ipfs/kubo/backend.ts), against a
  * real Kubo RPC server (js-ipfs): the CIDs the Helia engine gives the same entries, ranged reads,
+ * HAMT-sharded folders (read with the shared code, edited by MFS),
  * a tree that survives the daemon's garbage collection (MFS is a GC root: no pin needed), changes
  * made beside the mount, and the honest EPERM where the daemon cannot change the MFS root's own
  * metadata (js-ipfs has no `files/chmod`/`files/touch` for '/'; Kubo does).
@@ -9,12 +10,17 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as dagPB from '@ipld/dag-pb'
+import { unixfs } from '@helia/unixfs'
+import { createHeliaLight } from 'helia'
+import { UnixFS } from 'ipfs-unixfs'
+import { CID } from 'multiformats/cid'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createIpfsBackend, type IpfsBackend } from '../../src/mounts/ipfs/backend.ts'
 import { openHeliaEngine } from '../../src/mounts/ipfs/engine.ts'
 import { createKuboBackend } from '../../src/mounts/ipfs/kubo/backend.ts'
-import { connectKubo, type KuboConnection } from '../../src/mounts/ipfs/kubo/rpc.ts'
+import { connectKubo, type KuboConnection, rpcBlocks } from '../../src/mounts/ipfs/kubo/rpc.ts'
 import { type Reader, S_IFREG } from '../../src/vfs/backend.ts'
 import { rejects } from '../contract/helpers.ts'
 import { type KuboDaemon, kuboSkipReason, startKuboDaemon } from '../support/kubo-daemon.ts'
@@ -90,6 +96,34 @@ if (skip !== undefined) {
       await helia.close?.()
       await engine.close()
       await kubo.close?.()
+    }
+  })
+
+  test('a HAMT-sharded folder: read through /.cid and in the tree, and MFS keeps it sharded when an entry is added', async (ctx) => {
+    // A shard built by the Helia engine's importer (a low threshold, so 40 names make one),
+    // written into the daemon block by block.
+    const helia = await createHeliaLight()
+    const fs = unixfs(helia)
+    const files = Array.from({ length: 40 }, (_, i) => ({ path: `sharded/f${i}`, content: Buffer.from(`file ${i}`) }))
+    let dirCid: CID | undefined
+    for await (const entry of fs.addAll(files, { cidVersion: 1, rawLeaves: true, shardSplitStrategy: 'links-bytes', shardSplitThresholdBytes: 500 } as Parameters<typeof fs.addAll>[1])) if (entry.path === 'sharded') dirCid = entry.cid
+    const daemon = rpcBlocks(ctx.kubo)
+    for await (const { cid, bytes } of helia.blockstore.getAll()) await daemon.put(cid, bytes)
+    const b = await createKuboBackend({ kubo: ctx.kubo }, { mfsRoot: '/hamt', preserveMtime: false })
+    try {
+      const byCid = `/.cid/${dirCid}`
+      const names = (list: { name: string }[]): string => list.map((e) => e.name).sort().join(' ')
+      const want = files.map((f) => f.path.slice('sharded/'.length)).sort().join(' ')
+      assert.is(names(await b.list(byCid)), want, 'every name of the shard')
+      assert.is((await read(b, `${byCid}/f17`, 0, 100)).toString(), 'file 17', 'a lookup through the shard')
+      await ctx.kubo.client.files.cp(`/ipfs/${dirCid}`, '/hamt/sharded')
+      await put(ctx, b, '/sharded/new', 'new')
+      assert.is(names(await b.list('/sharded')), `${want} new`.split(' ').sort().join(' '))
+      assert.is((await read(b, '/sharded/new', 0, 100)).toString(), 'new')
+      const node = await ctx.kubo.client.block.get(CID.parse(await cidOf(b, '/sharded')))
+      assert.is(UnixFS.unmarshal(dagPB.decode(node).Data as Uint8Array).type, 'hamt-sharded-directory', 'still a shard')
+    } finally {
+      await b.close?.()
     }
   })
 

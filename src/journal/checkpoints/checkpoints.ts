@@ -78,13 +78,19 @@ export class Checkpoints {
   async #syncAll(ctx: SyncContext, paths: string[], opts: SyncOptions): Promise<Record<string, string>> {
     const roots: Record<string, string> = {}
     const before: SyncProgress = { bytes: 0, files: 0 }
+    let total: { bytes: number; files: number } | undefined
     for (const path of paths) {
       const r = await syncToIpfs(ctx, path, {
         ...(opts.signal ? { signal: opts.signal } : {}),
-        onProgress: (p) => opts.onProgress?.({ bytes: before.bytes + p.bytes, files: before.files + p.files }),
+        // Totals grow as each path's walk finishes: later paths are not walked yet.
+        onProgress: (p) => {
+          if (p.totalBytes !== undefined) total = { bytes: before.bytes + p.totalBytes, files: before.files + (p.totalFiles ?? 0) }
+          opts.onProgress?.({ bytes: before.bytes + p.bytes, files: before.files + p.files, ...(total ? { totalBytes: total.bytes, totalFiles: total.files } : {}) })
+        },
       })
       roots[path] = r.cid
-      before.bytes += r.bytes
+      // What this path counted, read or reused: the next path's figures start after it.
+      before.bytes = total?.bytes ?? before.bytes + r.bytes
       before.files += r.files
     }
     return roots

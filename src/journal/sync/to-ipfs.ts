@@ -50,8 +50,26 @@ interface FileJob {
   result?: IndexEntry
 }
 
+/** Walks taken again when an entry vanishes between the walk and its read. */
+const ATTEMPTS = 3
+
+/**
+ * Syncs `path`. A sync is a snapshot of what its walk found: an entry removed before it was read
+ * makes the walk start again (the index makes that cheap), at most ATTEMPTS times.
+ */
 export async function syncToIpfs(ctx: SyncContext, path: string, opts: SyncOptions = {}): Promise<ToIpfsResult> {
   const root = normalizePath(path, 'sync')
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await syncOnce(ctx, root, opts)
+    } catch (err) {
+      const vanished = err instanceof VfsError && err.code === 'ENOENT' && err.path !== root
+      if (!vanished || attempt >= ATTEMPTS || opts.signal?.aborted) throw err
+    }
+  }
+}
+
+async function syncOnce(ctx: SyncContext, root: string, opts: SyncOptions): Promise<ToIpfsResult> {
   const { signal } = opts
   const meter = new ProgressMeter(opts)
   const entries: SourceEntry[] = []

@@ -268,7 +268,7 @@ export function linkFile(tree: MfsTree, path: string, cid: CID, opts: ReadOption
   })
 }
 
-/** The folder a new file at `path` goes into, checked before its import starts. */
+/** The folder a new file at `path` goes into, checked (on the root as it is now) before its import starts. */
 export async function checkParent(tree: MfsTree, path: string, opts: ReadOptions): Promise<void> {
-  await dirAt(tree, await tree.root(opts), parentAndName(path).dir, opts)
+  await dirAt(tree, await tree.root(opts, true), parentAndName(path).dir, opts)
 }
