@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, statfs } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { createLogger } from '../log.ts'
 
@@ -35,10 +35,12 @@ export async function isMounted(mountpoint: string): Promise<boolean> {
 /**
  * A daemon that died leaves its mount behind, answering ENOTCONN ("Transport endpoint is not
  * connected") to everything. That is not an error for the next start: detach it and go on.
+ * Probed with statfs, which always asks the daemon: the kernel answers a stat of the mount's
+ * root from its attribute cache for attrTimeout after the daemon died, as if it were alive.
  */
 export async function clearStaleMount(mountpoint: string): Promise<boolean> {
   try {
-    await stat(mountpoint)
+    await statfs(mountpoint)
     return false
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOTCONN') return false

@@ -76,7 +76,11 @@ test(`every file acknowledged by fsync survives SIGKILL of the daemon (${ROUNDS}
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const t0 = Date.now()
-      m = await startMount({ entry: 'test', daemon: DAEMON, dir })
+      m = await startMount({ entry: 'test', daemon: DAEMON, dir }).catch(async (err: Error) => {
+        // What holds the mount point, for a start that did not get it.
+        const info = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(dir))
+        throw new Error(`round ${round}: ${err.message}\nmounts under ${dir}:\n${info.join('\n')}`)
+      })
       if (process.env.CRASH_VERBOSE) process.stderr.write(`round ${round}: started in ${Date.now() - t0} ms\n`)
       // What the previous round recorded must be there after this start's recovery (all of it
       // is checked again at the end).
