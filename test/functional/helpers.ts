@@ -7,7 +7,7 @@ import type { FsLike } from '../support/fs-like.ts'
 
 /** What a case may rely on per mount: the capabilities the two backends declare. */
 export interface MountUnderTest {
-  name: 'local' | 'obj' | 'ipfs' | 'cluster'
+  name: 'local' | 'obj' | 'ipfs' | 'cluster' | 'storacha'
   symlinks: boolean
   hardLinks: boolean
   /** atime is kept apart from mtime (UnixFS has no atime: /ipfs reports the mtime). */
@@ -20,6 +20,8 @@ export const MOUNTS: readonly MountUnderTest[] = [
   { name: 'ipfs', symlinks: true, hardLinks: false, atime: false },
   // Each case's folder is one top-level pin (a UnixFS directory) of the cluster contract double.
   { name: 'cluster', symlinks: true, hardLinks: false, atime: false },
+  // The same, one upload per folder, on the real upload-api stand-in.
+  { name: 'storacha', symlinks: true, hardLinks: false, atime: false },
 ]
 
 /**

@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert'
 import type { Target } from '../support/fs-like.ts'
 import { ioCases } from './cases-io.ts'
 import { namespaceCases } from './cases-namespace.ts'
-import { type Each, fails, MOUNTS, type Store } from './helpers.ts'
+import { type Each, fails, MOUNTS, type MountUnderTest, type Store } from './helpers.ts'
 
 interface Ctx {
   target: Target
@@ -42,9 +42,9 @@ function ipfsStore(target: Target, folder: string): Store {
   }
 }
 
-/** /cluster's store: the folder's pinned root (its `user.ipfs.cid`), read through /ipfs/.cid (same Helia repository). */
-function clusterStore(target: Target, folder: string): Store {
-  const at = async (name: string): Promise<string> => `/ipfs/.cid/${await target.cidOf(`/cluster/${folder}`)}${name === '' ? '' : `/${name}`}`
+/** /cluster's and /storacha's store: the folder's root (its `user.ipfs.cid`: the pin, the upload), read through /ipfs/.cid (same Helia repository). */
+function rootStore(target: Target, mount: string, folder: string): Store {
+  const at = async (name: string): Promise<string> => `/ipfs/.cid/${await target.cidOf(`/${mount}/${folder}`)}${name === '' ? '' : `/${name}`}`
   return {
     readdir: async () => target.fs.readdir(await at('')),
     lstat: async (name) => target.fs.lstat(await at(name)),
@@ -52,7 +52,16 @@ function clusterStore(target: Target, folder: string): Store {
   }
 }
 
-export function functionalSuite(name: string, makeTarget: () => Promise<Target>): Test<Ctx> {
+/**
+ * `mounts`: which mounts' cases to run (default: all but /storacha, whose stand-in only
+ * test/functional/storacha-*.test.ts start); `parts`: the io cases, the namespace cases or both.
+ */
+export function functionalSuite(
+  name: string,
+  makeTarget: () => Promise<Target>,
+  mounts: readonly MountUnderTest['name'][] = ['local', 'obj', 'ipfs', 'cluster'],
+  parts: readonly ('io' | 'namespace')[] = ['io', 'namespace'],
+): Test<Ctx> {
   const test = suite<Ctx>(`functional: ${name}`, { seq: 0 } as Ctx)
   test.before(async (ctx) => {
     ctx.target = await makeTarget()
@@ -62,7 +71,7 @@ export function functionalSuite(name: string, makeTarget: () => Promise<Target>)
   })
 
   const each: Each = (title, fn) => {
-    for (const m of MOUNTS) {
+    for (const m of MOUNTS.filter((x) => mounts.includes(x.name))) {
       test(`${m.name}: ${title}`, async (ctx) => {
         const { fs } = ctx.target
         const n = ++ctx.seq
@@ -74,16 +83,16 @@ export function functionalSuite(name: string, makeTarget: () => Promise<Target>)
         const store =
           m.name === 'ipfs'
             ? ipfsStore(ctx.target, `t${n}`)
-            : m.name === 'cluster'
-              ? clusterStore(ctx.target, `t${n}`)
+            : m.name === 'cluster' || m.name === 'storacha'
+              ? rootStore(ctx.target, m.name, `t${n}`)
               : hostStore(join(m.name === 'local' ? ctx.target.localRoot : ctx.target.objectRoot, `t${n}`))
         await fn({ fs, dir, store, m, otherDir, kind: fs.kind })
       })
     }
   }
 
-  ioCases(each)
-  namespaceCases(each)
+  if (parts.includes('io')) ioCases(each)
+  if (parts.includes('namespace')) namespaceCases(each)
 
   test('root: synthetic folders refuse changes with EROFS', async ({ target: { fs } }) => {
     const before = (await fs.readdir('/')).join(',')

@@ -388,8 +388,9 @@ export const ATTR_TIMEOUT_MS = DEFAULT_FUSE_OPTIONS.attrTimeout * 1000 + 300
 export const attrTimeoutPassed = (): Promise<void> => new Promise((r) => setTimeout(r, ATTR_TIMEOUT_MS))
 
 /** The same two mounts through the kernel: the test daemon in a child process. */
-export async function mountTarget(): Promise<Target & { mount: TestMount }> {
-  const mount = await startMount({ entry: 'test' })
+/** `storacha`: the test daemon mounts /storacha too (an upload-api stand-in per daemon: about 300 MB, so only on request). */
+export async function mountTarget(opts: { storacha?: boolean } = {}): Promise<Target & { mount: TestMount }> {
+  const mount = await startMount({ entry: 'test', ...(opts.storacha === true ? { env: { IPFS_VFS_TEST_STORACHA: '1' } } : {}) })
   const cidOf = async (path: string): Promise<string> => {
     const { stdout } = await execFileP('getfattr', ['--only-values', '-n', 'user.ipfs.cid', join(mount.mountpoint, path)])
     return stdout.trim()

@@ -1,8 +1,9 @@
 /**
  * A daemon for tests: /ipfs on embedded Helia (its repository in STATE/helia, as the CLI keeps
  * it), /local over a directory, /obj over the whole-object test backend, so the VFS staging is
- * exercised through the real kernel, and /cluster over the cluster REST contract double (served
- * from this process, content in the same Helia). Prints `mounted ...` when ready, exits cleanly on SIGTERM or
+ * exercised through the real kernel, /cluster over the cluster REST contract double (served
+ * from this process) and, with IPFS_VFS_TEST_STORACHA=1, /storacha on the upload-api stand-in (a
+ * child process), both with their content in the same Helia. Prints `mounted ...` when ready, exits cleanly on SIGTERM or
  * external unmount. Usage: test-daemon.ts MOUNTPOINT STATE LOCAL OBJ
  */
 import { join } from 'node:path'
@@ -14,6 +15,7 @@ import { createClusterBackend } from '../../src/mounts/cluster/backend.ts'
 import { ClusterRest } from '../../src/mounts/cluster/rest.ts'
 import { createClusterDouble } from './cluster-double.ts'
 import { createDirObjectBackend } from './dir-object-backend.ts'
+import { storachaOnStandin } from './storacha-mount.ts'
 
 const [mountpoint, stateDir, localRoot, objectRoot] = process.argv.slice(2) as [string, string, string, string]
 const vfs = new Vfs({ stagingDir: join(stateDir, 'staging') })
@@ -24,8 +26,11 @@ vfs.addMount('/local', createLocalBackend({ root: localRoot }))
 vfs.addMount('/obj', createDirObjectBackend({ root: objectRoot }), { cacheTtlMs: 1000 })
 const double = await createClusterDouble({ peers: 1, stepMs: 1 })
 vfs.addMount('/cluster', createClusterBackend({ blockstore: engine.helia.blockstore, api: new ClusterRest(double.url) }, { prefix: '', replicationMin: -1, replicationMax: -1, listTtlMs: 1000 }))
+// /storacha only on request (IPFS_VFS_TEST_STORACHA=1): its stand-in is a process of about 300 MB.
+const storacha = process.env.IPFS_VFS_TEST_STORACHA === '1' ? await storachaOnStandin(engine.helia.blockstore, stateDir) : undefined
+if (storacha !== undefined) vfs.addMount('/storacha', storacha.backend)
 const mount = await mountFuse(vfs, mountpoint, DEFAULT_FUSE_OPTIONS)
-process.stdout.write(`mounted /ipfs /local /obj /cluster at ${mountpoint}\n`)
+process.stdout.write(`mounted ${vfs.mounts.list().map((m) => m.point).join(' ')} at ${mountpoint}\n`)
 let stopping = false
 const stop = async (unmount: boolean) => {
   if (stopping) return
@@ -34,6 +39,7 @@ const stop = async (unmount: boolean) => {
   if (unmount) await mount.unmount()
   await vfs.close()
   await double.close()
+  await storacha?.stop()
   await engine.close()
   process.exit(0)
 }
