@@ -14,8 +14,9 @@ import { CarWriter } from '@ipld/car'
 import { unixfs } from '@helia/unixfs'
 import type { Mtime } from 'ipfs-unixfs'
 import { create, type KuboRPCClient } from 'kubo-rpc-client'
-import type { CID } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
+import { identity } from 'multiformats/hashes/identity'
 import type { PutSource } from '../../../vfs/backend.ts'
 import { type ErrorCode, VfsError } from '../../../vfs/errors.ts'
 import type { BlockStore } from '../cache.ts'
@@ -129,7 +130,10 @@ export function rpcBlocks(conn: KuboConnection): BlockStore {
  * file is linked into MFS right after, which is what keeps it.
  */
 export async function importViaCar(conn: KuboConnection, settings: ImportSettings, path: string, source: PutSource, mtime: Mtime | undefined, opts: ReadOptions): Promise<{ cid: CID; bytes: number }> {
-  const { writer, out } = CarWriter.create()
+  // The root is not known until the import ends, and Kubo's CAR reader refuses a header without
+  // roots: the header names the identity CID of nothing (bafkqaaa), which every daemon has, and
+  // with pin-roots off nobody looks at it.
+  const { writer, out } = CarWriter.create([CID.createV1(raw.code, identity.digest(new Uint8Array(0)))])
   const sink = {
     put: async (cid: CID, bytes: Uint8Array) => {
       await writer.put({ cid, bytes })
