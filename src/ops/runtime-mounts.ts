@@ -122,7 +122,7 @@ export class RuntimeMounts {
     for (const m of vfs.mounts.list()) {
       if (isWithin(point, m.point) || isWithin(m.point, point)) throw new VfsError('EBUSY', op, point, { message: `EBUSY: ${op} ${point}: overlaps the mount at ${m.point}` })
     }
-    await mountSpec(vfs, point, spec, { stateDir: this.#service.config.stateDir, engines: this.#service.engines })
+    await mountSpec(vfs, point, spec, { stateDir: this.#service.config.stateDir, engines: this.#service.engines, db: this.#service.db })
     log.debug(`${point}: ${JSON.stringify(describeMount(spec))}`)
   }
 }
