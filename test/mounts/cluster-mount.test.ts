@@ -57,6 +57,12 @@ test('cp in, ls, cat hashes, xattrs, a folder as one pin, rm, restart keeps the 
       await fetch(`${double.url}/_test/fail`, { method: 'POST', body: JSON.stringify({ name: 'small.txt', error: 'context deadline exceeded', peer: 1 }) })
       const failed = JSON.parse(await ok('getfattr', ['--only-values', '-n', 'user.cluster.status', join(c, 'small.txt')])) as { peers: Record<string, { status: string; error?: string }> }
       assert.equal(failed.peers['double-1'], { status: 'pin_error', error: 'context deadline exceeded' })
+      // ... and in `ipfs-vfs status` (exit 1: a mount is not healthy), with the pin, the peer and the cause.
+      const st = await run(join(ROOT, 'bin/ipfs-vfs'), ['status', '--json', '--state-dir', m.stateDir])
+      assert.is(st.code, 1, st.stderr)
+      const row = (JSON.parse(st.stdout) as { mounts: { point: string; health: string; reason?: string }[] }).mounts.find((r) => r.point === '/cluster')
+      assert.is(row?.health, 'degraded')
+      assert.match(row?.reason ?? '', /small\.txt: double-1 pin_error \(context deadline exceeded\)/)
       // `ipfs-vfs cluster pin CID NAME`: a file of /ipfs (same Helia repository) pinned by name.
       await writeFile(join(m.mountpoint, 'ipfs', 'shared.txt'), 'from /ipfs\n')
       const ipfsCid = (await ok('getfattr', ['--only-values', '-n', 'user.ipfs.cid', join(m.mountpoint, 'ipfs', 'shared.txt')])).trim()
