@@ -16,8 +16,9 @@
  * turn comes. A change that replaces an entry (put over a file, rename over a file or an empty
  * folder, chmod, utimens) is two MFS calls, `files/rm` then `files/cp` or `files/mv`: js-ipfs's mv
  * and cp refuse an existing destination (Kubo's mv would replace a file in one call, but not an
- * empty folder). Within this queue that is atomic; a reader outside ipfs-vfs (`ipfs files ls`) can
- * see the name missing in between, and if the second call fails the old entry is linked back.
+ * empty folder). Through ipfs-vfs that is atomic (reads keep the root the change started from
+ * until it is done); a reader outside ipfs-vfs (`ipfs files ls`) can see the name missing in
+ * between, and if the second call fails the old entry is linked back.
  * Once a change has started calling MFS it is not cut short by the caller's deadline (a half-done
  * replacement would lose the entry); it has a fixed timeout of its own.
  */
@@ -47,6 +48,7 @@ export class MfsTree {
   readonly #rootTtlMs: number
   #root: { node: TreeNode; at: number } | undefined
   #tail: Promise<unknown> = Promise.resolve()
+  #changing = false
 
   private constructor(ctx: DagContext, conn: KuboConnection, mfsRoot: string, rootTtlMs: number) {
     this.ctx = ctx
@@ -84,7 +86,9 @@ export class MfsTree {
    */
   async root(opts: ReadOptions, fresh = false): Promise<TreeNode> {
     const kept = this.#root
-    if (!fresh && kept !== undefined && Date.now() - kept.at < this.#rootTtlMs) return kept.node
+    // While a change is between its MFS calls (rm, then cp), MFS holds a tree no POSIX call would
+    // leave: reads keep the root the change started from until it is done.
+    if (!fresh && kept !== undefined && (this.#changing || Date.now() - kept.at < this.#rootTtlMs)) return kept.node
     let cid: CID
     try {
       cid = (await this.conn.client.files.stat(this.mfsRoot, { signal: opts.signal })).cid
@@ -106,9 +110,11 @@ export class MfsTree {
     const run = async (): Promise<void> => {
       checkSignal(opts)
       const root = await this.root(opts, true)
+      this.#changing = true
       try {
         await fn(root)
       } finally {
+        this.#changing = false
         this.#root = undefined
         await this.root({}).catch((err: unknown) => log.warn('reading the MFS root after a change', err))
       }
