@@ -43,6 +43,7 @@ export interface Swift {
   createBucket(name: string): Promise<void>
   /** Stops only the S3 endpoint (the proxy): requests are refused while the data stays. */
   stopProxy(): Promise<void>
+  /** Starts the S3 endpoint again (nothing when it runs). */
   startProxy(): Promise<void>
   stop(): Promise<void>
   logs(): Promise<string>
@@ -198,6 +199,8 @@ export async function startSwift(): Promise<Swift> {
   }
   const memcachedArgs = ['-l', '127.0.0.1', '-p', String(memcachedPort), '-U', '0', '-m', '64', ...(process.getuid?.() === 0 ? ['-u', 'root'] : [])]
   const startProxy = async (): Promise<void> => {
+    const running = procs.get('proxy')
+    if (running && running.exitCode === null && running.signalCode === null) return
     const p = run('proxy', 'swift-proxy-server', [join(etc, 'proxy-server.conf')])
     await waitHealthy(`http://127.0.0.1:${proxy}/healthcheck`, p, 60_000)
   }

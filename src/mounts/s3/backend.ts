@@ -44,6 +44,8 @@ export interface S3Counters {
   copy: number
   multipartCopies: number
   delete: number
+  /** Bytes received by ranged GETs. */
+  bytesRead: number
 }
 
 export interface S3Backend extends Backend {
@@ -85,7 +87,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
   const keys = new KeySpace(o.prefix)
   const owner: Owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
   const startedNs = nowNs()
-  const counters: S3Counters = { head: 0, list: 0, get: 0, put: 0, multipartUploads: 0, parts: 0, copy: 0, multipartCopies: 0, delete: 0 }
+  const counters: S3Counters = { head: 0, list: 0, get: 0, put: 0, multipartUploads: 0, parts: 0, copy: 0, multipartCopies: 0, delete: 0, bytesRead: 0 }
 
   /** A metadata request: answered within timeoutMs, retries included, or ETIMEDOUT. */
   const quick = (opts?: CallOptions): { abortSignal: AbortSignal } => {
@@ -198,7 +200,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
   async function* allKeys(prefix: string, opts?: CallOptions): AsyncGenerator<{ key: string; size: number }> {
     let token: string | undefined
     do {
-      const page = await listPage(prefix, opts, { ContinuationToken: token })
+      const page = await listPage(prefix, opts, { ContinuationToken: token, MaxKeys: o.listPageSize })
       for (const c of page.Contents ?? []) if (c.Key !== undefined) yield { key: c.Key, size: c.Size ?? 0 }
       token = page.IsTruncated ? page.NextContinuationToken : undefined
     } while (token)
@@ -333,7 +335,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
         let marker = false
         let token: string | undefined
         do {
-          const page = await listPage(prefix, opts, { Delimiter: '/', ContinuationToken: token })
+          const page = await listPage(prefix, opts, { Delimiter: '/', ContinuationToken: token, MaxKeys: o.listPageSize })
           for (const c of page.Contents ?? []) {
             if (c.Key === prefix) {
               marker = true
@@ -459,6 +461,7 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
               // If-Match: a change behind our back mid-read fails the read instead of mixing versions.
               const out = await s3.send(new GetObjectCommand({ Bucket, Key: key, Range: `bytes=${start}-${end - 1}`, ...(etag ? { IfMatch: etag } : {}) }), { abortSignal: ro?.signal })
               const bytes = await out.Body?.transformToByteArray()
+              counters.bytesRead += bytes?.byteLength ?? 0
               return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0)
             }),
           o,

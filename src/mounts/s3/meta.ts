@@ -1,8 +1,8 @@
 /**
  * File attributes in object metadata, with the names and formats s3fs uses, so a bucket written
  * through either reads the same in the other: `x-amz-meta-mode` (decimal st_mode with the type
- * bits), `-uid`, `-gid`, `-mtime` (seconds since the epoch, with a 9-digit fraction when the time
- * has nanoseconds). The SDK adds and strips the `x-amz-meta-` part. Objects written by other tools
+ * bits; s3fs's folder markers carry only the permission bits), `-uid`, `-gid`, `-mtime` (seconds
+ * since the epoch, then '.' and nine digits of nanoseconds when there are any). The SDK adds and strips the `x-amz-meta-` part. Objects written by other tools
  * have none: they read as 0644 files and 0755 folders of the mount's owner, at LastModified.
  */
 import type { Stat } from '../../vfs/backend.ts'
@@ -22,13 +22,18 @@ export function formatTime(ns: bigint): string {
   return frac === 0n ? String(sec) : `${sec}.${String(frac).padStart(9, '0')}`
 }
 
+/**
+ * s3fs reads the part after the dot as a count of nanoseconds, not as a decimal fraction
+ * ("1600000000.5" is 5 ns past the second, as s3fs 1.90 shows it): so do we, and we always
+ * write nine digits, which both readings agree on.
+ */
 export function parseTime(text: string | undefined): bigint | undefined {
   if (text === undefined) return undefined
-  const m = /^(-?\d+)(?:\.(\d{1,9})\d*)?$/.exec(text.trim())
+  const m = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(text.trim())
   if (!m) return undefined
   const sec = BigInt(m[1] as string)
-  const frac = m[2] === undefined ? 0n : BigInt((m[2] as string).padEnd(9, '0'))
-  return sec * 1_000_000_000n + (sec < 0n ? -frac : frac)
+  const nsec = m[2] === undefined ? 0n : BigInt(m[2] as string)
+  return sec * 1_000_000_000n + (sec < 0n ? -nsec : nsec)
 }
 
 function parseInt10(text: string | undefined): number | undefined {

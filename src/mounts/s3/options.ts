@@ -23,6 +23,8 @@ export const S3BackendInitSchema = z.strictObject({
    * included, and the longest a data transfer may stall. Default 30 s.
    */
   timeoutMs: z.number().int().positive().default(30_000),
+  /** Keys per ListObjectsV2 page (S3's maximum is 1000). Default 1000. */
+  listPageSize: z.number().int().min(1).max(1000).default(1000),
   /** How long what a path is (file, folder, nothing) is remembered; changes made elsewhere show after it. Default 1000. */
   cacheTtlMs: z.number().int().nonnegative().default(1000),
 })

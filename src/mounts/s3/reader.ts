@@ -45,32 +45,41 @@ export class ObjectReader implements Reader {
   async read(buffer: Uint8Array, position: number, opts?: CallOptions): Promise<number> {
     if (position >= this.#size || buffer.length === 0) return 0
     const end = Math.min(this.#size, position + buffer.length)
-    const sequential = position === this.#lastEnd
-    this.#lastEnd = end
-    if (!sequential && !this.#covers(position, end)) {
-      // A seek: forget the window and fetch exactly what was asked.
-      this.#reset()
+    const first = this.#segments[0]
+    const last = this.#segments.at(-1)
+    // The kernel reads ahead itself, several reads in flight and not always in order: a read
+    // that lands inside or just past the window is still part of the stream.
+    const inWindow = first !== undefined && last !== undefined && position >= first.start && position <= last.end
+    if (!inWindow && position !== this.#lastEnd) {
+      // A seek: fetch exactly what was asked; the window stays for reads that still use it.
+      this.#lastEnd = end
       this.requests++
       const data = await this.#fetch(position, end, opts)
-      buffer.set(data.subarray(0, end - position))
-      return Math.min(data.length, end - position)
+      const n = Math.min(data.length, end - position)
+      buffer.set(data.subarray(0, n))
+      return n
     }
-    if (sequential) this.#window = Math.min(this.#o.readAheadMax, this.#window * 2)
-    this.#drop(position)
+    if (position === this.#lastEnd) this.#window = Math.min(this.#o.readAheadMax, this.#window * 2)
+    this.#lastEnd = Math.max(this.#lastEnd, end)
+    if (!inWindow) this.#segments = []
+    // Parts well behind the reader are done with (a little slack for reads still in flight).
+    while (this.#segments.length > 1 && (this.#segments[0] as Segment).end <= position - this.#o.readPartSize) this.#segments.shift()
     this.#fill(position, end)
+    // Chosen before any await: a concurrent read may move the window meanwhile.
+    const needed = this.#segments.filter((s) => s.end > position && s.start < end)
     let done = 0
-    for (const s of this.#segments) {
-      if (s.end <= position + done) continue
-      if (s.start >= end) break
+    for (const s of needed) {
       let data: Buffer
       try {
         data = await abortable(s.data, opts)
       } catch (err) {
-        // A failed part is not kept: the next read asks again.
-        this.#reset()
+        // A failed part is not kept (nor what follows it, so the window stays contiguous): the next read asks again.
+        const i = this.#segments.indexOf(s)
+        if (i >= 0) this.#segments = this.#segments.slice(0, i)
         throw err
       }
       const from = position + done - s.start
+      if (from < 0) throw Object.assign(new Error('read-ahead window has a gap'), { code: 'EIO' })
       const n = Math.min(data.length - from, end - (position + done))
       if (n <= 0) break
       buffer.set(data.subarray(from, from + n), done)
@@ -81,30 +90,11 @@ export class ObjectReader implements Reader {
   }
 
   async close(): Promise<void> {
-    this.#reset()
-  }
-
-  #covers(start: number, end: number): boolean {
-    const first = this.#segments[0]
-    const last = this.#segments.at(-1)
-    return first !== undefined && last !== undefined && first.start <= start && last.end >= end
-  }
-
-  #reset(): void {
     this.#ahead.abort()
-    this.#ahead = new AbortController()
     this.#segments = []
-    this.#window = FIRST_WINDOW
   }
 
-  /** Drops segments wholly before `position` (read and done with). */
-  #drop(position: number): void {
-    while (this.#segments.length > 0 && (this.#segments[0] as Segment).end <= position) this.#segments.shift()
-    const first = this.#segments[0]
-    if (first && first.start > position) this.#reset()
-  }
-
-  /** Makes sure segments cover [position, max(end, position + window)). */
+  /** Makes sure segments cover [position, max(end, position + window)), contiguous from the first. */
   #fill(position: number, end: number): void {
     const target = Math.min(this.#size, Math.max(end, position + this.#window))
     let next = this.#segments.at(-1)?.end ?? position
