@@ -44,10 +44,10 @@ export function progressBar(quiet = false, stream: NodeJS.WriteStream = process.
   if (quiet || !stream.isTTY) return { update: () => {}, stop: () => {} }
   // cli-progress ships no types; loaded only when a bar is drawn.
   const { SingleBar, Presets } = createRequire(import.meta.url)('cli-progress') as CliProgress
-  const bar = new SingleBar(
-    { stream, format: '{bar} {done} | {files} files', hideCursor: true, clearOnComplete: true, barsize: 30, fps: 10 },
-    Presets.shades_classic,
-  )
+  // The bar itself only when the total is known (sync to-ipfs, checkpoints); counters otherwise (from-ipfs, restore).
+  const make = (withBar: boolean): Bar =>
+    new SingleBar({ stream, format: withBar ? '{bar} {done} | {files} files' : '{done} | {files} files', hideCursor: true, clearOnComplete: true, barsize: 30, fps: 10 }, Presets.shades_classic)
+  let bar: Bar | undefined
   let started = false
   return {
     update(raw) {
@@ -58,6 +58,7 @@ export function progressBar(quiet = false, stream: NodeJS.WriteStream = process.
         done: total > 0 ? `${human(p.bytes)} / ${human(total)}` : human(p.bytes),
         files: p.totalFiles !== undefined ? `${p.files}/${p.totalFiles}` : String(p.files),
       }
+      if (!bar) bar = make(total > 0)
       if (!started) {
         bar.start(Math.max(total, 1), Math.min(p.bytes, Math.max(total, 1)), payload)
         started = true
@@ -67,7 +68,7 @@ export function progressBar(quiet = false, stream: NodeJS.WriteStream = process.
       bar.update(total > 0 ? Math.min(p.bytes, total) : 0, payload)
     },
     stop() {
-      if (started) bar.stop()
+      if (started) bar?.stop()
     },
   }
 }
