@@ -106,6 +106,8 @@ const extra = suite('storacha: uploads, names, refusals, gateway')
 
 extra('two names, one root: one upload, removed with the last name; a folder is one upload of one UnixFS directory', () =>
   using({}, async ({ backend, client, put }) => {
+    assert.type(backend.health, 'function', 'a status probe')
+    await backend.health?.()
     await put('/a', 'same', 1_000_000_000n)
     await put('/b', 'same', 1_000_000_000n)
     const cid = (await backend.getxattr?.('/a', 'user.ipfs.cid'))?.toString() as string

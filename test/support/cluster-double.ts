@@ -9,7 +9,7 @@
  * What it implements, as the contract says:
  *   GET /id, GET /version, GET /peers (NDJSON of ID)
  *   GET /allocations?filter=pin (NDJSON of Pin), GET /allocations/{cid} (Pin, or 404)
- *   GET /pins (NDJSON of GlobalPinInfo), GET /pins/{cid} (GlobalPinInfo; unpinned on every peer
+ *   GET /pins[?filter=<status>,...] (NDJSON of GlobalPinInfo), GET /pins/{cid} (GlobalPinInfo; unpinned on every peer
  *     for a CID not in the pinset, as the cluster answers)
  *   POST /pins/{cid}?name&mode&replication-min&replication-max&meta-<k>=<v> (Pin; a second pin of
  *     a CID replaces its options and keeps its creation time)
@@ -173,7 +173,14 @@ export function createClusterDouble(opts: ClusterDoubleOptions = {}): Promise<Cl
     if (req.method === 'GET' && path === '/version') return send(res, 200, { version: '1.1.6' })
     if (req.method === 'GET' && path === '/peers') return stream(res, peers.map(idObject))
     if (req.method === 'GET' && path === '/allocations') return stream(res, [...pins.values()].map(pinObject))
-    if (req.method === 'GET' && path === '/pins') return stream(res, [...pins.values()].map((p) => globalInfo(p.cid, p)))
+    if (req.method === 'GET' && path === '/pins') {
+      // filter: comma-separated tracker statuses; a pin matches when a peer is in one of them.
+      const wanted = url.searchParams.get('filter')?.split(',').filter(Boolean)
+      const all = [...pins.values()].map((p) => globalInfo(p.cid, p))
+      const match = (i: Record<string, unknown>): boolean =>
+        wanted === undefined || Object.values(i.peer_map as Record<string, { status: string }>).some((p) => wanted.includes(p.status))
+      return stream(res, all.filter(match))
+    }
     const m = /^\/(allocations|pins)\/([^/]+)$/.exec(path)
     if (m === null) return error(res, 404, 'not found')
     const [, area, rawCid] = m as unknown as [string, string, string]

@@ -140,9 +140,9 @@ export class ClusterRest {
     return this.#stream('/allocations?filter=pin', opts)
   }
 
-  /** Every pin's status on every peer. */
-  statusAll(opts?: CallOptions): Promise<GlobalPinInfo[]> {
-    return this.#stream('/pins', opts)
+  /** Every pin's status on every peer; with `filter`, only pins with a peer in one of those states (comma-joined, as the API takes them). */
+  statusAll(filter?: readonly TrackerStatus[], opts?: CallOptions): Promise<GlobalPinInfo[]> {
+    return this.#stream(filter === undefined ? '/pins' : `/pins?filter=${filter.join(',')}`, opts)
   }
 
   status(cid: string, opts?: CallOptions): Promise<GlobalPinInfo> {

@@ -46,7 +46,8 @@ export function clusterError(err: unknown): Error {
 
 const cleanName = (n: string): boolean => n !== '' && n !== '.' && n !== '..' && !n.includes('/') && !n.includes('\0') && Buffer.byteLength(n) <= 255
 
-const ERROR_STATES = new Set(['cluster_error', 'pin_error', 'unpin_error', 'error', 'unexpectedly_unpinned'])
+const ERROR_LIST = ['cluster_error', 'pin_error', 'unpin_error', 'unexpectedly_unpinned'] as const
+const ERROR_STATES = new Set<string>([...ERROR_LIST, 'error'])
 
 /** A pin's per-peer status as the xattr shows it: `{"cid","name","peers":{"<peername>":{"status","error"?}}}`. */
 export function statusJson(info: GlobalPinInfo): string {
@@ -157,7 +158,8 @@ export class ClusterStore implements RootStore {
   async health(opts?: CallOptions): Promise<void> {
     await this.#call(() => this.#api.id(opts))
     const mine = new Set([...(await this.entries(opts)).values()].map((e) => e.cid.toString()))
-    const bad = (await this.#call(() => this.#api.statusAll(opts))).filter((i) => mine.has(i.cid) && inError(i))
+    // Only the pins in an error state come back (the cluster filters), not the whole pinset.
+    const bad = (await this.#call(() => this.#api.statusAll(ERROR_LIST, opts))).filter((i) => mine.has(i.cid) && inError(i))
     if (bad.length === 0) return
     const what = bad.slice(0, 5).map((i) => `${i.name === '' ? i.cid : i.name}: ${Object.values(i.peer_map).filter((p) => ERROR_STATES.has(p.status)).map((p) => `${p.peername} ${p.status}${p.error ? ` (${p.error})` : ''}`).join(', ')}`)
     throw coded('EIO', `${bad.length} pin(s) in error: ${what.join('; ')}${bad.length > 5 ? '; ...' : ''}`)

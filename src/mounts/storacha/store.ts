@@ -169,8 +169,12 @@ export class StorachaStore implements RootStore {
     if (replaced !== undefined && !replaced.equals(root)) await this.#release(replaced, entries)
   }
 
-  /** The space answers a listing. */
+  /** The space answers a listing (one item: a probe, not a walk of the space). */
   async health(_opts?: CallOptions): Promise<void> {
-    await this.#uploads()
+    try {
+      await this.#client.capability.upload.list({ size: 1, nonce: randomUUID() })
+    } catch (err) {
+      throw storachaError(err, 'listing the space')
+    }
   }
 }
