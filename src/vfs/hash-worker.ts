@@ -41,19 +41,39 @@ function theWorker(): Worker {
   return worker
 }
 
+/** Bytes gathered before one message goes to the worker (fewer wake-ups than one per write). */
+const BATCH = 1 << 20
+
 /** One running sha256 on the worker. */
 export class OffThreadHash {
   readonly #id = nextId++
   #done = false
+  #batch: Uint8Array<ArrayBuffer> | undefined
+  #filled = 0
 
   update(bytes: Uint8Array): void {
-    const copy = new Uint8Array(bytes.length)
-    copy.set(bytes)
-    theWorker().postMessage({ t: 'u', id: this.#id, b: copy.buffer }, [copy.buffer])
+    for (let at = 0; at < bytes.length; ) {
+      this.#batch ??= new Uint8Array(Math.max(BATCH, bytes.length - at))
+      const n = Math.min(bytes.length - at, this.#batch.length - this.#filled)
+      this.#batch.set(bytes.subarray(at, at + n), this.#filled)
+      this.#filled += n
+      at += n
+      if (this.#filled === this.#batch.length) this.#post()
+    }
+  }
+
+  #post(): void {
+    const batch = this.#batch
+    if (!batch || this.#filled === 0) return
+    const buffer = this.#filled === batch.length ? batch.buffer : batch.slice(0, this.#filled).buffer
+    this.#batch = undefined
+    this.#filled = 0
+    theWorker().postMessage({ t: 'u', id: this.#id, b: buffer }, [buffer])
   }
 
   /** The hex digest of everything updated so far ('' if the worker failed); more updates may follow. */
   digest(): Promise<string> {
+    this.#post()
     const w = theWorker()
     w.ref()
     const r = nextRequest++
@@ -67,6 +87,7 @@ export class OffThreadHash {
   discard(): void {
     if (this.#done) return
     this.#done = true
+    this.#batch = undefined
     worker?.postMessage({ t: 'x', id: this.#id })
   }
 }
