@@ -19,7 +19,7 @@
 // ipfsSection below).
 // Knobs: BENCH_SIZE_MB (1024), BENCH_FILES (10000), BENCH_RANDOM_READS (20000), BENCH_ROUNDS (3),
 //        BENCH_TARGETS (native,passthrough,ipfs-vfs), BENCH_CPU_PROF=<dir> (--cpu-prof the daemons),
-//        BENCH_SECTIONS (local,ipfs: which sections run), BENCH_IPFS_MB (256), BENCH_IPFS_FILES (2000).
+//        BENCH_SECTIONS (local,ipfs,journal,sync,s3: which sections run; s3: see bench/s3.ts), BENCH_IPFS_MB (256), BENCH_IPFS_FILES (2000).
 import { execFile, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises'
@@ -29,6 +29,7 @@ import { promisify } from 'node:util'
 import { detach, isMounted } from '../src/fuse/stale-mount.ts'
 import { startMount, waitForLine } from '../test/support/mount.ts'
 import { journalSection } from './journal.ts'
+import { s3Section } from './s3.ts'
 import { syncSection } from './sync.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
@@ -40,7 +41,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const ALL_TARGETS = ['native', 'passthrough', 'ipfs-vfs'] as const
 const TARGETS = (process.env.BENCH_TARGETS ?? ALL_TARGETS.join(',')).split(',') as Target[]
 const CPU_PROF = process.env.BENCH_CPU_PROF
-const SECTIONS = (process.env.BENCH_SECTIONS ?? 'local,ipfs,journal,sync').split(',')
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'local,ipfs,journal,sync,s3').split(',')
 const IPFS_MB = Number(process.env.BENCH_IPFS_MB ?? 256)
 const IPFS_FILES = Number(process.env.BENCH_IPFS_FILES ?? 2000)
 
@@ -329,7 +330,7 @@ async function ipfsSection(scratch: string, stops: (() => Promise<void>)[], log:
 }
 
 async function main(): Promise<number> {
-  for (const s of SECTIONS) if (s !== 'local' && s !== 'ipfs' && s !== 'journal' && s !== 'sync') throw new Error(`unknown section ${s} (BENCH_SECTIONS: local,ipfs,journal,sync)`)
+  for (const s of SECTIONS) if (s !== 'local' && s !== 'ipfs' && s !== 'journal' && s !== 'sync' && s !== 's3') throw new Error(`unknown section ${s} (BENCH_SECTIONS: local,ipfs,journal,sync,s3)`)
   const scratch = await mkdtemp(join(tmpdir(), 'vfsbench-'))
   const stops: (() => Promise<void>)[] = []
   const log = (s: string) => process.stderr.write(`${s}\n`)
@@ -354,6 +355,7 @@ async function main(): Promise<number> {
     }
     if (SECTIONS.includes('journal')) out.push(...(out.length ? [''] : []), ...(await journalSection(scratch, stops, log)))
     if (SECTIONS.includes('sync')) out.push(...(out.length ? [''] : []), ...(await syncSection(scratch, stops, log)))
+    if (SECTIONS.includes('s3')) out.push(...(out.length ? [''] : []), ...(await s3Section(scratch, stops, log)))
   } finally {
     await cleanup()
   }

@@ -101,7 +101,14 @@ test('503 on 10% of requests: a 200 MiB tree copied in and out, every hash equal
   for (let i = 0; i < 2; i++) await writeFile(join(src, 'big', `b${i}`), randomBytes(40 << 20))
   for (let i = 0; i < 10; i++) await writeFile(join(src, 'mid', `m${i}`), randomBytes(8 << 20))
   for (let i = 0; i < 100; i++) await writeFile(join(src, i % 2 ? 'small' : 'small/deeper', `s${i}`), randomBytes(400 << 10))
-  const m = await startMount({ entry: 'cli', mounts: { '/s3': s3MountSpec(ctx.swift, 'flaky', { endpoint: proxy.endpoint, maxAttempts: 10, timeoutMs: 20_000 }) }, env: swiftEnv() })
+  // A generous kernel-op deadline: on a loaded 2-core machine a listing behind 40 MiB uploads
+  // through 503s can wait longer than the default 30 s, which is not what this test is about.
+  const m = await startMount({
+    entry: 'cli',
+    mounts: { '/s3': s3MountSpec(ctx.swift, 'flaky', { endpoint: proxy.endpoint, maxAttempts: 10, timeoutMs: 20_000 }) },
+    config: { fuse: { opTimeoutMs: 120_000 } },
+    env: swiftEnv(),
+  })
   const t0 = Date.now()
   try {
     const s3dir = join(m.mountpoint, 's3')
