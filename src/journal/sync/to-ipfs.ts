@@ -9,8 +9,7 @@
  * CID comes from there; any other file is streamed from the Vfs through the importer.
  */
 import { importer, importFile, type ImportCandidate, type InProgressImportResult } from 'ipfs-unixfs-importer'
-import type { CID } from 'multiformats/cid'
-import { CID as CIDClass } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
 import { fileImportOptions, KUBO_UNIXFS_V1_2025, toMtime } from '../../mounts/ipfs/import-settings.ts'
 import { VfsError } from '../../vfs/errors.ts'
 import { normalizePath } from '../../vfs/paths.ts'
@@ -70,64 +69,105 @@ export async function syncToIpfs(ctx: SyncContext, path: string, opts: SyncOptio
 }
 
 async function syncOnce(ctx: SyncContext, root: string, opts: SyncOptions): Promise<ToIpfsResult> {
-  const { signal } = opts
-  const meter = new ProgressMeter(opts)
+  const run = new SyncRun(ctx, root, opts)
   const entries: SourceEntry[] = []
-  for await (const entry of walkVfs(ctx.vfs, root, signal)) entries.push(entry)
-  const files = entries.filter((e) => e.type === 'file')
-  meter.totals(
-    files.reduce((n, e) => n + e.stat.size, 0),
-    files.length,
-  )
-  const known = await ctx.index.load(root)
-  const jobs = new Map<string, FileJob>()
-  const candidates: ImportCandidate[] = []
-  for (const entry of entries) {
-    const candidatePath = entry.rel === '' ? ROOT : `${ROOT}/${entry.rel}`
-    const meta = { mode: entry.stat.mode & 0o7777, mtime: toMtime(entry.stat.mtimeNs) }
-    if (entry.type === 'dir') candidates.push({ path: candidatePath, ...meta })
-    else if (entry.type === 'symlink') candidates.push({ path: candidatePath, link: await ctx.vfs.readlink(entry.path, { signal }), mtime: meta.mtime } as ImportCandidate)
-    else if (entry.type === 'file') {
-      const cached = known.get(entry.path)
-      jobs.set(candidatePath, { entry, cached: matches(cached, keyOf(entry)) && (await ctx.blocks.has(CIDClass.parse(cached.cid))) ? cached : undefined })
-      // The importer never reads this content: our file builder streams the Vfs file itself, or not at all.
-      candidates.push({ path: candidatePath, content: [], ...meta })
-    }
-    // Sockets, fifos and devices have no UnixFS form: left out, as `ipfs add` does.
+  for await (const entry of walkVfs(ctx.vfs, root, opts.signal)) entries.push(entry)
+  const candidates = await run.plan(entries)
+  let last: CID | undefined
+  const options = { ...syncImportOptions(), fileImportConcurrency: FILE_CONCURRENCY, fileBuilder: (f: ImporterFile) => run.buildFile(f) }
+  for await (const out of importer(candidates, ctx.blocks, options)) last = out.cid
+  if (last === undefined) throw new VfsError('EIO', 'sync', root, { message: `EIO: sync ${root}: nothing to import` })
+  await run.saveIndex()
+  return { cid: last.toString(), ...run.counts }
+}
+
+/** What the importer hands our file builder. */
+interface ImporterFile {
+  path?: string | undefined
+  originalPath?: string | undefined
+}
+
+/** One sync: the plan (candidates and file jobs), the file builder the importer calls, the counts, the index update. */
+class SyncRun {
+  readonly #ctx: SyncContext
+  readonly #root: string
+  readonly #signal: AbortSignal | undefined
+  readonly #meter: ProgressMeter
+  readonly #jobs = new Map<string, FileJob>()
+  #known = new Map<string, IndexEntry>()
+  readonly counts = { files: 0, bytes: 0, reused: 0 }
+
+  constructor(ctx: SyncContext, root: string, opts: SyncOptions) {
+    this.#ctx = ctx
+    this.#root = root
+    this.#signal = opts.signal
+    this.#meter = new ProgressMeter(opts)
   }
-  let bytes = 0
-  let reused = 0
-  const base = syncImportOptions()
-  const buildFile = async (file: { path?: string | undefined; originalPath?: string | undefined }): Promise<InProgressImportResult> => {
-    signal?.throwIfAborted()
-    const job = jobs.get(file.path ?? '')
-    if (job === undefined) throw new VfsError('EIO', 'sync', `${root}/${file.path}`)
-    if (job.cached !== undefined) {
-      reused++
-      meter.add(job.entry.stat.size, 1)
-      job.result = job.cached
-      return { cid: CIDClass.parse(job.cached.cid), path: file.path, size: BigInt(job.cached.tsize), originalPath: file.originalPath } as InProgressImportResult
-    }
-    const { stat } = job.entry
-    const imported = await importFile(
-      { content: readVfsFile(ctx.vfs, job.entry.path, signal, (n) => ((bytes += n), meter.add(n)), stat.size), mode: stat.mode & 0o7777, mtime: toMtime(stat.mtimeNs) },
-      ctx.blocks,
-      base,
+
+  /** The importer's candidates, in walk order; a file job per file, with its index record when still valid. */
+  async plan(entries: SourceEntry[]): Promise<ImportCandidate[]> {
+    const files = entries.filter((e) => e.type === 'file')
+    this.counts.files = files.length
+    this.#meter.totals(
+      files.reduce((n, e) => n + e.stat.size, 0),
+      files.length,
     )
-    meter.add(0, 1)
+    this.#known = await this.#ctx.index.load(this.#root)
+    const candidates: ImportCandidate[] = []
+    for (const entry of entries) {
+      const path = entry.rel === '' ? ROOT : `${ROOT}/${entry.rel}`
+      const meta = { mode: entry.stat.mode & 0o7777, mtime: toMtime(entry.stat.mtimeNs) }
+      if (entry.type === 'dir') candidates.push({ path, ...meta })
+      else if (entry.type === 'symlink') candidates.push({ path, link: await this.#ctx.vfs.readlink(entry.path, { signal: this.#signal }), mtime: meta.mtime } as ImportCandidate)
+      else if (entry.type === 'file') {
+        this.#jobs.set(path, { entry, cached: await this.#reusable(entry) })
+        // The importer never reads this content: buildFile streams the Vfs file itself, or not at all.
+        candidates.push({ path, content: [], ...meta })
+      }
+      // Sockets, fifos and devices have no UnixFS form: left out, as `ipfs add` does.
+    }
+    return candidates
+  }
+
+  /** The index record of a file whose size, mtime and mode are unchanged and whose blocks are still here. */
+  async #reusable(entry: SourceEntry): Promise<IndexEntry | undefined> {
+    const cached = this.#known.get(entry.path)
+    if (!matches(cached, keyOf(entry))) return undefined
+    return (await this.#ctx.blocks.has(CID.parse(cached.cid))) ? cached : undefined
+  }
+
+  async buildFile(file: ImporterFile): Promise<InProgressImportResult> {
+    this.#signal?.throwIfAborted()
+    const job = this.#jobs.get(file.path ?? '')
+    if (job === undefined) throw new VfsError('EIO', 'sync', `${this.#root}/${file.path}`)
+    if (job.cached !== undefined) {
+      this.counts.reused++
+      this.#meter.add(job.entry.stat.size, 1)
+      job.result = job.cached
+      return { cid: CID.parse(job.cached.cid), path: file.path, size: BigInt(job.cached.tsize), originalPath: file.originalPath } as InProgressImportResult
+    }
+    const { stat, path } = job.entry
+    const onBytes = (n: number) => {
+      this.counts.bytes += n
+      this.#meter.add(n)
+    }
+    const content = readVfsFile(this.#ctx.vfs, path, this.#signal, onBytes, stat.size)
+    const imported = await importFile({ content, mode: stat.mode & 0o7777, mtime: toMtime(stat.mtimeNs) }, this.#ctx.blocks, syncImportOptions())
+    this.#meter.add(0, 1)
     job.result = { ...keyRecord(job.entry), cid: imported.cid.toString(), tsize: Number(imported.size) }
     return { cid: imported.cid, path: file.path, size: imported.size, unixfs: imported.unixfs, originalPath: file.originalPath } as InProgressImportResult
   }
-  let last: CID | undefined
-  for await (const out of importer(candidates, ctx.blocks, { ...base, fileImportConcurrency: FILE_CONCURRENCY, fileBuilder: buildFile })) last = out.cid
-  if (last === undefined) throw new VfsError('EIO', 'sync', root, { message: `EIO: sync ${root}: nothing to import` })
-  const seen = new Set(files.map((f) => f.path))
-  await ctx.index.update(
-    [...jobs.values()].flatMap((j) => (j.result === undefined || j.result === j.cached ? [] : [[j.entry.path, j.result] as [string, IndexEntry]])),
-    [...known.keys()].filter((p) => !seen.has(p)),
-  )
-  meter.done()
-  return { cid: last.toString(), files: files.length, bytes, reused }
+
+  /** Records the files imported now and forgets the paths this walk no longer found. */
+  async saveIndex(): Promise<void> {
+    const jobs = [...this.#jobs.values()]
+    const seen = new Set(jobs.map((j) => j.entry.path))
+    await this.#ctx.index.update(
+      jobs.flatMap((j) => (j.result === undefined || j.result === j.cached ? [] : [[j.entry.path, j.result] as [string, IndexEntry]])),
+      [...this.#known.keys()].filter((p) => !seen.has(p)),
+    )
+    this.#meter.done()
+  }
 }
 
 function keyOf(entry: SourceEntry): { size: number; mtimeNs: bigint; mode: number } {
