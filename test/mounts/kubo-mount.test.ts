@@ -92,6 +92,31 @@ if (skip !== undefined) {
     })
   })
 
+  test('rsync -a in and back out: the same tree, a second rsync has nothing to do; git init, commit, fsck', async ({ daemon, dir }) => {
+    const src = join(dir, 'src3')
+    await makeTree(src, { symlinks: true, hardLinks: false })
+    await stopped(await startMount({ mounts: kuboMount(daemon.api) }), async (ipfs) => {
+      const dst = join(ipfs, 'rsynced')
+      await ok('rsync', ['-a', `${src}/`, `${dst}/`])
+      await ok('rsync', ['-a', `${dst}/`, `${dir}/back/`])
+      await assertSameTree(src, join(dir, 'back'))
+      assert.is(await listing(dst), await listing(src), 'modes, sizes, mtimes and link targets kept')
+      assert.is(await ok('rsync', ['-a', '--itemize-changes', `${src}/`, `${dst}/`]), '', 'nothing to do the second time')
+
+      const repo = join(ipfs, 'repo')
+      const git = (...args: string[]) => ok('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args], { cwd: repo })
+      await mkdir(repo)
+      await git('init', '-q')
+      await writeFile(join(repo, 'a.txt'), 'a\n')
+      await git('add', 'a.txt')
+      await git('commit', '-q', '-m', 'one')
+      await writeFile(join(repo, 'a.txt'), 'a\nb\n')
+      await git('commit', '-q', '-am', 'two')
+      await git('fsck', '--strict')
+      assert.is((await git('log', '--format=%s')).trim(), 'two\none')
+    })
+  })
+
   test('restart: after the mount and the daemon restart, the tree and its root CID are the same', async (ctx) => {
     const src = join(ctx.dir, 'src2')
     await makeTree(src, { symlinks: true, hardLinks: false })

@@ -104,7 +104,7 @@ export function changeMeta(tree: UnixfsTree, path: string, change: (node: TreeNo
  */
 export async function putFile(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteStream'>, path: string, source: PutSource, opts: ReadOptions): Promise<void> {
   const { dir, name } = parentAndName(path)
-  const parent = await tree.resolve(dir, opts)
+  const parent = await tree.resolve(dir, opts, await tree.latest(opts))
   if (parent.kind !== 'dir') throw errno('ENOTDIR')
   const mtime: Mtime | undefined = tree.ctx.settings.preserveMtime ? toMtime(source.mtimeNs) : undefined
   const file = await importStaged(tree, fs, path, source, mtime, opts)

@@ -31,17 +31,37 @@ export function splitPath(path: string): string[] {
 /** What a change computes from the current root: the new root (or the same to change nothing) and a result. */
 export type Change<T> = (root: TreeNode) => Promise<{ root: TreeNode; result: T }>
 
+/**
+ * Where a tree's root is kept. The Helia engine records it under a datastore key; the Kubo engine
+ * links it into the daemon's MFS (kubo/mfs-root.ts), which others may change too.
+ */
+export interface RootRecord {
+  /** Records `root` in place of `previous`; returns the root to publish (normally `root`). */
+  save(root: TreeNode, previous: TreeNode, opts: ReadOptions): Promise<TreeNode>
+  /** The root as the store has it now: a change starts from it. Absent: the published root is current. */
+  current?(opts: ReadOptions): Promise<TreeNode>
+  /** The root to check a path on outside the queue (put's early parent check). Absent: the published root. */
+  latest?(opts: ReadOptions): Promise<TreeNode>
+}
+
+function datastoreRecord(datastore: Pick<Datastore, 'put'>, key: Key): RootRecord {
+  return {
+    save: async (root) => {
+      await datastore.put(key, root.cid.bytes)
+      return root
+    },
+  }
+}
+
 export class UnixfsTree {
   readonly #ctx: EditContext
-  readonly #datastore: Pick<Datastore, 'get' | 'put'>
-  readonly #key: Key
+  readonly #record: RootRecord
   #root: TreeNode
   #tail: Promise<unknown> = Promise.resolve()
 
-  private constructor(ctx: EditContext, datastore: Pick<Datastore, 'get' | 'put'>, key: Key, root: TreeNode) {
+  constructor(ctx: EditContext, record: RootRecord, root: TreeNode) {
     this.#ctx = ctx
-    this.#datastore = datastore
-    this.#key = key
+    this.#record = record
     this.#root = root
   }
 
@@ -50,12 +70,17 @@ export class UnixfsTree {
     const k = new Key(key)
     if (await datastore.has(k)) {
       const cid = CID.decode(await datastore.get(k))
-      return new UnixfsTree(ctx, datastore, k, await loadNode(ctx, cid))
+      return new UnixfsTree(ctx, datastoreRecord(datastore, k), await loadNode(ctx, cid))
     }
     const mtime = ctx.settings.preserveMtime ? toMtime(nowNs()) : undefined
     const root = await makeDir(ctx, { mode: DEFAULT_DIR_MODE, mtime })
     await datastore.put(k, root.cid.bytes)
-    return new UnixfsTree(ctx, datastore, k, root)
+    return new UnixfsTree(ctx, datastoreRecord(datastore, k), root)
+  }
+
+  /** The root to check a path on outside the queue. */
+  async latest(opts: ReadOptions = {}): Promise<TreeNode> {
+    return (await this.#record.latest?.(opts)) ?? this.#root
   }
 
   get ctx(): EditContext {
@@ -107,17 +132,19 @@ export class UnixfsTree {
   }
 
   /**
-   * Runs `change` in turn. The new root is recorded in the datastore before it is published: a
-   * crash leaves either the old tree or the new one, whose blocks were all written first.
+   * Runs `change` in turn, on the root current when its turn comes. The new root is recorded
+   * before it is published: a crash leaves either the old tree or the new one, whose blocks were
+   * all written first.
    */
   change<T>(opts: ReadOptions, change: Change<T>): Promise<T> {
     const run = async (): Promise<T> => {
       checkSignal(opts)
-      const { root, result } = await change(this.#root)
-      if (!root.cid.equals(this.#root.cid)) {
+      const current = (await this.#record.current?.(opts)) ?? this.#root
+      this.#root = current
+      const { root, result } = await change(current)
+      if (!root.cid.equals(current.cid)) {
         checkSignal(opts)
-        await this.#datastore.put(this.#key, root.cid.bytes)
-        this.#root = root
+        this.#root = await this.#record.save(root, current, opts)
       }
       return result
     }

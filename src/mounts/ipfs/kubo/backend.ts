@@ -1,38 +1,38 @@
 /**
  * /ipfs on a Kubo daemon (engine `kubo`): the backend contract over a folder of the daemon's MFS,
- * through its RPC API with kubo-rpc-client. The same behaviour as the Helia engine, by sharing its
- * code wherever the two do the same thing:
- * - reads (stat, list, readlink, `user.ipfs.cid`, /.cid/<cid>) walk the same UnixFS nodes with the
- *   same code (read-side.ts), their blocks fetched with `block/get` (directory and file-root
- *   blocks cached); only the MFS root's CID is asked of MFS (`files/stat`). MFS's own `stat` and
- *   `ls` are not used: they do not report symlinks as symlinks, and not every daemon returns mode
- *   and mtime.
- * - file data: `cat` of the file's CID by range (kubo/reader.ts);
- * - writes: files are imported with our importer and streamed to `dag/import` (rpc.ts), new
- *   directories, symlinks and metadata changes are nodes built by dir-edit.ts (`block/put`), all
- *   linked into MFS with `files/cp`; removal and rename are `files/rm` and `files/mv`
- *   (kubo/mfs-tree.ts). So a file, a directory made by mkdir, a symlink, and mode and mtime have the
- *   CIDs the Helia engine gives them. Directories differ where MFS rewrites them: their CID version
- *   and mtime are MFS's business (js-ipfs and Kubo keep the folder's mtime as it was when an entry
- *   is added or removed; the Helia engine moves it).
+ * through its RPC API with kubo-rpc-client. It is the Helia engine's code over the daemon's blocks,
+ * so it behaves the same by construction:
+ * - reads (stat, list, readlink, `user.ipfs.cid`, /.cid/<cid>) walk the UnixFS nodes with the
+ *   shared read side (read-side.ts), their blocks fetched with `block/get` (directory and file
+ *   root blocks cached); the root is what MFS reports (`files/stat`). MFS's own `stat` and `ls` are
+ *   not used: they do not report symlinks as symlinks, and not every daemon returns mode and mtime.
+ * - file data: `cat` of the file's CID by range (kubo/reader.ts).
+ * - changes: computed by ops.ts and dir-edit.ts as in the Helia engine (the same nodes, CIDs,
+ *   folder mtimes, HAMT rules), new blocks written with `block/put`, files imported by our importer
+ *   and streamed to `dag/import` (rpc.ts), then linked into MFS with `files/rm` + `files/cp`
+ *   (kubo/mfs-root.ts, which also says why MFS's own `mv` and `mkdir` are not used).
  * - capabilities: those of the Helia engine (chmod, mtime without atime, symlinks, no hard links,
- *   one read-only xattr). Changing the mode or mtime of the mount's root when it is the MFS root
- *   needs the daemon's `files/chmod`/`files/touch` (Kubo); js-ipfs has neither for '/': EPERM.
+ *   one read-only xattr). The mode and mtime of the mount's root when it is the MFS root itself
+ *   need the daemon's `files/chmod`/`files/touch` (Kubo); js-ipfs has neither for '/': EPERM.
  * - garbage collection: MFS is a GC root in Kubo (and js-ipfs): `ipfs repo gc` never removes what
  *   the files root reaches, so the tree needs no pin.
  */
+import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import { z } from 'zod'
 import type { CallOptions, Capabilities } from '../../../vfs/backend.ts'
 import { writable } from '../cid-paths.ts'
 import { cachedBlocks, Lru } from '../cache.ts'
+import type { EditContext, MetaChange } from '../dir-edit.ts'
 import { boundary, errno } from '../errors.ts'
 import { KUBO_UNIXFS_V1_2025, toMtime } from '../import-settings.ts'
 import type { IpfsBackend } from '../backend.ts'
-import type { DagContext, Owner, TreeNode } from '../nodes.ts'
+import type { Owner, TreeNode } from '../nodes.ts'
+import { changeMeta, mkdir, putFile, remove, rename, symlink } from '../ops.ts'
 import { readSide } from '../read-side.ts'
+import { UnixfsTree } from '../tree.ts'
+import { MfsRoot } from './mfs-root.ts'
 import { openKuboReader } from './reader.ts'
-import { changeMeta, checkParent, linkFile, MfsTree, mkdir, remove, rename, symlink } from './mfs-tree.ts'
-import { importViaCar, type KuboConnection, rpcBlocks } from './rpc.ts'
+import { carImporter, type KuboConnection, rpcBlocks } from './rpc.ts'
 
 export const KuboBackendInitSchema = z.strictObject({
   /** The MFS folder shown at the mount point. Default '/': the daemon's whole MFS. */
@@ -74,16 +74,20 @@ function capabilities(preserveMtime: boolean): Capabilities {
 export async function createKuboBackend(components: { kubo: KuboConnection }, init: KuboBackendInit = {}): Promise<IpfsBackend> {
   const options = Object.freeze(KuboBackendInitSchema.parse(init))
   const conn = components.kubo
-  const ctx: DagContext = {
-    blockstore: cachedBlocks(rpcBlocks(conn), options.cacheBytes),
+  const blockstore = cachedBlocks(rpcBlocks(conn), options.cacheBytes)
+  const ctx: EditContext = {
+    blockstore,
+    fs: heliaUnixfs({ blockstore }),
     settings: Object.freeze({ ...KUBO_UNIXFS_V1_2025, preserveMtime: options.preserveMtime }),
     offline: false,
     nodes: new Lru<TreeNode>(options.cacheBytes, (n) => n.blockSize),
   }
-  const tree = await MfsTree.open(ctx, conn, options.mfsRoot, options.rootTtlMs)
+  const mfs = await MfsRoot.open(ctx, conn, options.mfsRoot, options.rootTtlMs)
+  const tree = new UnixfsTree(ctx, mfs, await mfs.root({}))
+  const importer = carImporter(conn)
   const owner: Owner = { uid: options.uid ?? process.getuid?.() ?? 0, gid: options.gid ?? process.getgid?.() ?? 0 }
   let closed = false
-  let rootCid = (await tree.root({})).cid
+  let rootCid = tree.root.cid
   const check = (): void => {
     if (closed) throw errno('EIO', 'the /ipfs backend is closed')
   }
@@ -93,7 +97,7 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
     listConcurrency: options.listConcurrency,
     check,
     root: async (opts) => {
-      const root = await tree.root(opts ?? {})
+      const root = await mfs.root(opts ?? {})
       rootCid = root.cid
       return root
     },
@@ -105,7 +109,17 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
       check()
       writable(path)
       await fn()
-      rootCid = (await tree.root({})).cid
+      rootCid = (await mfs.root({})).cid
+    })
+  }
+
+  /** chmod/utimens: of the MFS root itself through the daemon (mfs-root.ts), of anything else as the Helia engine does. */
+  function meta(path: string, change: (node: TreeNode) => MetaChange, opts: CallOptions | undefined): Promise<void> {
+    if (path !== '/' || options.mfsRoot !== '/') return changeMeta(tree, path, change, opts ?? {})
+    return tree.change(opts ?? {}, async (root) => {
+      const wanted = change(root)
+      await mfs.rootMeta({ ...(wanted.mode === undefined ? {} : { mode: wanted.mode }), ...(wanted.mtime ? { mtime: wanted.mtime } : {}) })
+      return { root, result: undefined }
     })
   }
 
@@ -127,10 +141,10 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
 
     chmod: (path, mode, opts) =>
       changing('chmod', path, opts, () =>
-        changeMeta(tree, path, (node) => {
+        meta(path, (node) => {
           if (node.kind === 'symlink') throw errno('ENOTSUP')
           return { mode: mode & 0o7777 }
-        }, opts ?? {}),
+        }, opts),
       ),
 
     ...(options.preserveMtime
@@ -139,7 +153,7 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
             changing('utimens', path, opts, async () => {
               const mtimeNs = times.mtimeNs
               if (mtimeNs === undefined) await reads.nodeAt(path, opts)
-              else await changeMeta(tree, path, () => ({ mtime: toMtime(mtimeNs) }), opts ?? {})
+              else await meta(path, () => ({ mtime: toMtime(mtimeNs) }), opts)
             }),
         }
       : {}),
@@ -147,10 +161,7 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
     put: (path, source, opts) =>
       changing('put', path, opts, async () => {
         if (path === '/') throw errno('EISDIR')
-        await checkParent(tree, path, opts ?? {})
-        const mtime = ctx.settings.preserveMtime ? toMtime(source.mtimeNs) : undefined
-        const { cid } = await importViaCar(conn, ctx.settings, path, source, mtime, opts ?? {})
-        await linkFile(tree, path, cid, opts ?? {})
+        await putFile(tree, importer, path, source, opts ?? {})
       }),
 
     /** Waits for queued changes to land; the RPC client holds no connection to close. */

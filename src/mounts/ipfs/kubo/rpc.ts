@@ -11,19 +11,14 @@
  */
 import * as dagPB from '@ipld/dag-pb'
 import { CarWriter } from '@ipld/car'
-import { unixfs } from '@helia/unixfs'
-import type { Mtime } from 'ipfs-unixfs'
+import { type UnixFS as HeliaUnixFS, unixfs } from '@helia/unixfs'
 import { create, type KuboRPCClient } from 'kubo-rpc-client'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { identity } from 'multiformats/hashes/identity'
-import type { PutSource } from '../../../vfs/backend.ts'
 import { type ErrorCode, VfsError } from '../../../vfs/errors.ts'
 import type { BlockStore } from '../cache.ts'
 import { errno } from '../errors.ts'
-import type { ImportSettings } from '../import-settings.ts'
-import type { ReadOptions } from '../nodes.ts'
-import { importFile } from '../ops.ts'
 
 export type Dialect = 'kubo' | 'js-ipfs'
 
@@ -123,46 +118,51 @@ export function rpcBlocks(conn: KuboConnection): BlockStore {
 }
 
 /**
- * Imports a staged file into the daemon with our own importer (import-settings.ts), streamed to
- * `dag/import` as a CAR: the CIDs are the Helia engine's by construction, whatever the daemon's
- * own chunker and layout settings are (js-ipfs and Kubo's default profile put 174 links per file
- * node, for example; ours is 1024), and the file is never whole in memory. Nothing is pinned: the
- * file is linked into MFS right after, which is what keeps it.
+ * Our importer (@helia/unixfs with import-settings.ts, as ops.ts's importFile calls it) writing
+ * into the daemon: the blocks are streamed to `dag/import` as a CAR, so the CIDs are the Helia
+ * engine's by construction whatever the daemon's own chunker and layout settings are (js-ipfs and
+ * Kubo's default profile put 174 links per file node, for example; ours is 1024), and a file is
+ * never whole in memory. Nothing is pinned: the file is linked into MFS right after, which is
+ * what keeps it.
  */
-export async function importViaCar(conn: KuboConnection, settings: ImportSettings, path: string, source: PutSource, mtime: Mtime | undefined, opts: ReadOptions): Promise<{ cid: CID; bytes: number }> {
-  // The root is not known until the import ends, and Kubo's CAR reader refuses a header without
-  // roots: the header names the identity CID of nothing (bafkqaaa), which every daemon has, and
-  // with pin-roots off nobody looks at it.
-  const { writer, out } = CarWriter.create([CID.createV1(raw.code, identity.digest(new Uint8Array(0)))])
-  const sink = {
-    put: async (cid: CID, bytes: Uint8Array) => {
-      await writer.put({ cid, bytes })
-      return cid
+export function carImporter(conn: KuboConnection): Pick<HeliaUnixFS, 'addByteStream'> {
+  return {
+    addByteStream: async (bytes, options) => {
+      // The root is not known until the import ends, and Kubo's CAR reader refuses a header
+      // without roots: the header names the identity CID of nothing (bafkqaaa), which every daemon
+      // has, and with pin-roots off nobody looks at it.
+      const { writer, out } = CarWriter.create([CID.createV1(raw.code, identity.digest(new Uint8Array(0)))])
+      const sink = {
+        put: async (cid: CID, block: Uint8Array) => {
+          await writer.put({ cid, bytes: block })
+          return cid
+        },
+        get: () => {
+          throw errno('EIO', 'the import sink cannot be read')
+        },
+        has: async () => false,
+      }
+      const uploading = (async () => {
+        for await (const _ of conn.client.dag.import([out], { pinRoots: false, allowBigBlock: true, signal: options?.signal } as Parameters<KuboRPCClient['dag']['import']>[1])) void _
+      })()
+      // A daemon that fails the upload early must not leave the importer waiting on the CAR stream.
+      const failed = uploading.then(
+        () => new Promise<never>(() => {}),
+        (err: unknown) => {
+          throw rpcError(err, 'dag/import')
+        },
+      )
+      failed.catch(() => {})
+      try {
+        const cid = await Promise.race([unixfs({ blockstore: sink as never }).addByteStream(bytes, options), failed])
+        await writer.close()
+        await Promise.race([uploading, failed])
+        return cid
+      } catch (err) {
+        await writer.close().catch(() => {})
+        uploading.catch(() => {})
+        throw err
+      }
     },
-    get: () => {
-      throw errno('EIO', 'the import sink cannot be read')
-    },
-    has: async () => false,
-  }
-  const uploading = (async () => {
-    for await (const _ of conn.client.dag.import([out], { pinRoots: false, allowBigBlock: true, signal: opts.signal } as Parameters<KuboRPCClient['dag']['import']>[1])) void _
-  })()
-  // A daemon that fails the upload early must not leave the importer waiting on the CAR stream.
-  const failed = uploading.then(
-    () => new Promise<never>(() => {}),
-    (err: unknown) => {
-      throw rpcError(err, 'dag/import')
-    },
-  )
-  failed.catch(() => {})
-  try {
-    const imported = await Promise.race([importFile(settings, unixfs({ blockstore: sink as never }), path, source, mtime, opts), failed])
-    await writer.close()
-    await Promise.race([uploading, failed])
-    return imported
-  } catch (err) {
-    await writer.close().catch(() => {})
-    uploading.catch(() => {})
-    throw err
   }
 }
