@@ -48,12 +48,13 @@ const BATCH = 1 << 20
 export class OffThreadHash {
   readonly #id = nextId++
   #done = false
-  #batch: Uint8Array<ArrayBuffer> | undefined
+  #batch: Buffer<ArrayBuffer> | undefined
   #filled = 0
 
   update(bytes: Uint8Array): void {
     for (let at = 0; at < bytes.length; ) {
-      this.#batch ??= new Uint8Array(Math.max(BATCH, bytes.length - at))
+      // Not zero-filled (every byte is overwritten) and not from Buffer's shared pool (it is transferred).
+      this.#batch ??= Buffer.allocUnsafeSlow(Math.max(BATCH, bytes.length - at))
       const n = Math.min(bytes.length - at, this.#batch.length - this.#filled)
       this.#batch.set(bytes.subarray(at, at + n), this.#filled)
       this.#filled += n
@@ -65,7 +66,8 @@ export class OffThreadHash {
   #post(): void {
     const batch = this.#batch
     if (!batch || this.#filled === 0) return
-    const buffer = this.#filled === batch.length ? batch.buffer : batch.slice(0, this.#filled).buffer
+    // allocUnsafeSlow: its own ArrayBuffer of exactly its length, at offset 0.
+    const buffer = this.#filled === batch.length ? batch.buffer : batch.buffer.slice(0, this.#filled)
     this.#batch = undefined
     this.#filled = 0
     theWorker().postMessage({ t: 'u', id: this.#id, b: buffer }, [buffer])
