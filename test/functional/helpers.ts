@@ -7,7 +7,7 @@ import type { FsLike } from '../support/fs-like.ts'
 
 /** What a case may rely on per mount: the capabilities the two backends declare. */
 export interface MountUnderTest {
-  name: 'local' | 'obj' | 'ipfs' | 'cluster' | 'storacha'
+  name: 'local' | 'obj' | 'ipfs' | 'cluster' | 'storacha' | 's3'
   symlinks: boolean
   hardLinks: boolean
   /** atime is kept apart from mtime (UnixFS has no atime: /ipfs reports the mtime). */
@@ -22,6 +22,8 @@ export const MOUNTS: readonly MountUnderTest[] = [
   { name: 'cluster', symlinks: true, hardLinks: false, atime: false },
   // The same, one upload per folder, on the real upload-api stand-in.
   { name: 'storacha', symlinks: true, hardLinks: false, atime: false },
+  // A bucket on OpenStack Swift's s3api (test/mounts/s3-functional.test.ts starts it): symlinks as s3fs keeps them.
+  { name: 's3', symlinks: true, hardLinks: false, atime: false },
 ]
 
 /**

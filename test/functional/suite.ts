@@ -81,11 +81,12 @@ export function functionalSuite(
         await fs.mkdir(dir)
         await fs.mkdir(otherDir)
         const store =
-          m.name === 'ipfs'
+          ctx.target.store?.(m.name, `t${n}`) ??
+          (m.name === 'ipfs'
             ? ipfsStore(ctx.target, `t${n}`)
             : m.name === 'cluster' || m.name === 'storacha'
               ? rootStore(ctx.target, m.name, `t${n}`)
-              : hostStore(join(m.name === 'local' ? ctx.target.localRoot : ctx.target.objectRoot, `t${n}`))
+              : hostStore(join(m.name === 'local' ? ctx.target.localRoot : ctx.target.objectRoot, `t${n}`)))
         await fn({ fs, dir, store, m, otherDir, kind: fs.kind })
       })
     }

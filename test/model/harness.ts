@@ -29,7 +29,7 @@ export type Op =
 
 export type Slot = 0 | 1
 
-export type MountName = 'local' | 'obj' | 'ipfs'
+export type MountName = 'local' | 'obj' | 'ipfs' | 's3'
 
 const name = fc.constantFrom('a', 'b', 'c')
 const path = fc.oneof({ weight: 3, arbitrary: name }, { weight: 2, arbitrary: fc.tuple(name, name).map(([x, y]) => `${x}/${y}`) })

@@ -343,7 +343,16 @@ export interface Target {
   ipfsRoot(): Promise<string>
   /** Any entry's `user.ipfs.cid` (/cluster's folders: their pinned root, readable at /ipfs/.cid/<cid>). */
   cidOf(path: string): Promise<string>
+  /** What the store behind `mount` holds in `folder`, when the target reads it its own way (/s3: through the SDK). */
+  store?(mount: string, folder: string): TargetStore | undefined
   close(): Promise<void>
+}
+
+/** A store's view of one folder (test/functional/helpers.ts `Store`). */
+export interface TargetStore {
+  readdir(): Promise<string[]>
+  lstat(name: string): Promise<{ size: number; mode: number; mtimeNs: bigint }>
+  hiddenBits: number
 }
 
 /** The test daemon's mounts in this process: /local (passthrough), /obj (whole-object) and /ipfs (embedded Helia). */
@@ -389,8 +398,8 @@ export const attrTimeoutPassed = (): Promise<void> => new Promise((r) => setTime
 
 /** The same two mounts through the kernel: the test daemon in a child process. */
 /** `storacha`: the test daemon mounts /storacha too (an upload-api stand-in per daemon: about 300 MB, so only on request). */
-export async function mountTarget(opts: { storacha?: boolean } = {}): Promise<Target & { mount: TestMount }> {
-  const mount = await startMount({ entry: 'test', ...(opts.storacha === true ? { env: { IPFS_VFS_TEST_STORACHA: '1' } } : {}) })
+export async function mountTarget(opts: { storacha?: boolean; env?: Record<string, string> } = {}): Promise<Target & { mount: TestMount }> {
+  const mount = await startMount({ entry: 'test', env: { ...(opts.storacha === true ? { IPFS_VFS_TEST_STORACHA: '1' } : {}), ...opts.env } })
   const cidOf = async (path: string): Promise<string> => {
     const { stdout } = await execFileP('getfattr', ['--only-values', '-n', 'user.ipfs.cid', join(mount.mountpoint, path)])
     return stdout.trim()

@@ -16,7 +16,8 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { statOf } from '../../src/mounts/s3/meta.ts'
 
 export const SWIFT_CREDENTIALS = { accessKeyId: 'test:tester', secretAccessKey: 'testing' }
 
@@ -251,4 +252,31 @@ export function swiftEnv(): Record<string, string> {
 /** An /s3 mount spec for the CLI config on `bucket` of this server (or of `endpoint`, a proxy in front of it). */
 export function s3MountSpec(swift: Swift, bucket: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { type: 's3', bucket, endpoint: swift.endpoint, region: 'us-east-1', forcePathStyle: true, ...extra }
+}
+
+/** What a bucket holds in one folder, read through the SDK past every cache (the functional suite's store check). */
+export function bucketStore(s3: S3Client, bucket: string, folder: string): { readdir(): Promise<string[]>; lstat(name: string): Promise<{ size: number; mode: number; mtimeNs: bigint }>; hiddenBits: number } {
+  const prefix = `${folder}/`
+  return {
+    readdir: async () => {
+      const names = new Set<string>()
+      let token: string | undefined
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }))
+        for (const c of page.Contents ?? []) if (c.Key && c.Key !== prefix) names.add(c.Key.slice(prefix.length))
+        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) names.add(p.Prefix.slice(prefix.length, -1))
+        token = page.IsTruncated ? page.NextContinuationToken : undefined
+      } while (token)
+      return [...names].sort()
+    },
+    lstat: async (name) => {
+      const head = async (Key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key })).catch(() => undefined)
+      const file = await head(prefix + name)
+      const h = file ?? (await head(`${prefix}${name}/`))
+      if (!h) throw Object.assign(new Error(`ENOENT: ${prefix}${name} not in the bucket`), { code: 'ENOENT' })
+      const st = statOf({ metadata: h.Metadata, size: h.ContentLength ?? 0, lastModified: h.LastModified }, file ? 'file' : 'dir', { uid: 0, gid: 0 })
+      return { size: st.size, mode: st.mode, mtimeNs: st.mtimeNs }
+    },
+    hiddenBits: 0,
+  }
 }

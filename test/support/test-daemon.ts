@@ -16,6 +16,12 @@ import { ClusterRest } from '../../src/mounts/cluster/rest.ts'
 import { createClusterDouble } from './cluster-double.ts'
 import { createDirObjectBackend } from './dir-object-backend.ts'
 import { storachaOnStandin } from './storacha-mount.ts'
+import { createS3Backend, createS3Client } from '../../src/mounts/s3/index.ts'
+
+async function s3Mount(spec: { bucket: string } & Parameters<typeof createS3Client>[0]) {
+  const client = createS3Client(spec)
+  return { backend: createS3Backend({ s3: client }, { bucket: spec.bucket }), client }
+}
 
 const [mountpoint, stateDir, localRoot, objectRoot] = process.argv.slice(2) as [string, string, string, string]
 const vfs = new Vfs({ stagingDir: join(stateDir, 'staging') })
@@ -29,6 +35,9 @@ vfs.addMount('/cluster', createClusterBackend({ blockstore: engine.helia.blockst
 // /storacha only on request (IPFS_VFS_TEST_STORACHA=1): its stand-in is a process of about 300 MB.
 const storacha = process.env.IPFS_VFS_TEST_STORACHA === '1' ? await storachaOnStandin(engine.helia.blockstore, stateDir) : undefined
 if (storacha !== undefined) vfs.addMount('/storacha', storacha.backend)
+// /s3 only on request (IPFS_VFS_TEST_S3: JSON of createS3Client options plus `bucket`): a Swift the test started.
+const s3 = process.env.IPFS_VFS_TEST_S3 ? await s3Mount(JSON.parse(process.env.IPFS_VFS_TEST_S3) as { bucket: string }) : undefined
+if (s3 !== undefined) vfs.addMount('/s3', s3.backend, { cacheTtlMs: 1000 })
 const mount = await mountFuse(vfs, mountpoint, DEFAULT_FUSE_OPTIONS)
 process.stdout.write(`mounted ${vfs.mounts.list().map((m) => m.point).join(' ')} at ${mountpoint}\n`)
 let stopping = false
