@@ -11,6 +11,9 @@ const SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
 const hashes = new Map()
+// On Linux this lowers only this thread: the FUSE and event-loop threads of the daemon go first,
+// the hash catches up when they wait (it is needed at close, which is later).
+try { require('node:os').setPriority(10) } catch {}
 parentPort.on('message', (m) => {
   if (m.t === 'u') { let h = hashes.get(m.id); if (!h) { h = createHash('sha256'); hashes.set(m.id, h) } h.update(new Uint8Array(m.b)) }
   else if (m.t === 'd') { const h = hashes.get(m.id) ?? createHash('sha256'); parentPort.postMessage({ r: m.r, hex: h.copy().digest('hex') }) }
