@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLogger } from '../log.ts'
 import type { Backend, XattrFlags } from '../vfs/backend.ts'
+import { hashFile } from '../vfs/content-hash.ts'
 import { toVfsError } from '../vfs/errors.ts'
 import type { Vfs } from '../vfs/vfs.ts'
 import type { JournalEntry, RecoveryAction, RecoveryDetail, RecoveryReport } from './entries.ts'
@@ -81,7 +80,7 @@ async function resumeUpload(journal: Journal, vfs: Vfs, upload: StoredPendingUpl
     await journal.removePendingUpload(upload.localPath)
     return { ...base, action: 'failed', errno: 'ENOENT', message: `staged copy ${upload.localPath} is gone` }
   }
-  const sha256 = await hashFile(upload.localPath)
+  const xxh3 = await hashFile(upload.localPath)
   try {
     await backend.put(upload.rel, { localPath: upload.localPath, size: st.size, mode: upload.mode, uid: upload.uid, gid: upload.gid, mtimeNs: BigInt(upload.mtimeNs) })
   } catch (err) {
@@ -92,18 +91,9 @@ async function resumeUpload(journal: Journal, vfs: Vfs, upload: StoredPendingUpl
   await journal.removePendingUpload(upload.localPath)
   await rm(upload.localPath, { force: true })
   // Writes after the acknowledged fsync may have reached the staged copy too: the newer bytes win.
-  const changed = upload.sha256 && sha256 !== upload.sha256 ? `; content changed after the acknowledgment (${st.size} bytes uploaded)` : ''
-  return { ...base, action: 'resumed', message: `${st.size} bytes, sha256 ${sha256.slice(0, 16)}…${changed}` }
-}
-
-function hashFile(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256')
-    createReadStream(file)
-      .on('data', (d) => hash.update(d))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')))
-  })
+  // Records written before the switch to xxh3 carry `sha256` and no `xxh3`: nothing to compare.
+  const changed = typeof upload.xxh3 === 'string' && upload.xxh3 && xxh3 !== upload.xxh3 ? `; content changed after the acknowledgment (${st.size} bytes uploaded)` : ''
+  return { ...base, action: 'resumed', message: `${st.size} bytes, xxh3 ${xxh3}${changed}` }
 }
 
 async function exists(backend: Backend, rel: string): Promise<boolean> {

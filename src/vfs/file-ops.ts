@@ -5,7 +5,8 @@ import { VfsError, toVfsError } from './errors.ts'
 import type { Mount } from './mount-table.ts'
 import { type Handle, HandleTable, type ObjectNode, type ObjectNodes, parseOpenFlags, stagedStat } from './open-files.ts'
 import { dirname, isWithin, joinPath } from './paths.ts'
-import { MAX_REHASH, type StagedMeta, hashRead } from './staging.ts'
+import { hashRead } from './content-hash.ts'
+import { MAX_REHASH, type StagedMeta } from './staging.ts'
 import { WriteSession } from './write-session.ts'
 import { type OpOptions, type Vfs, type VfsStat, call } from './vfs.ts'
 
@@ -205,8 +206,9 @@ export class FileOps {
     if (h.writable && !h.error) await this.#commit(h, opts).catch((err: unknown) => this.lostErrors.push(toVfsError(err, 'release', vfsPath(node.mount, node.rel))))
     if (h.session) {
       const staged = node.staged
-      const sha256 = await staged?.sha256().catch(() => undefined)
-      void h.session.ticket.end({ ...(h.error ? { errno: h.error.code } : {}), result: h.session.result(staged?.size, sha256) })
+      const size = staged?.size
+      const xxh3 = await staged?.contentHash().catch(() => undefined)
+      void h.session.ticket.end({ ...(h.error ? { errno: h.error.code } : {}), result: h.session.result(size, xxh3) })
     }
     await this.#nodes.releaseIfIdle(node)
   }
@@ -215,12 +217,10 @@ export class FileOps {
   async #endRandomSession(h: Extract<Handle, { kind: 'random' }>, session: WriteSession, opts?: CallOptions): Promise<void> {
     try {
       const { size } = await h.file.stat(opts)
-      const sha256 = (await session.hash?.digest(size)) ?? (size <= MAX_REHASH ? await this.#hashBack(h, size, opts) : undefined)
-      void session.ticket.end({ result: session.result(size, sha256) })
+      const xxh3 = session.hash?.digest(size) ?? (size <= MAX_REHASH ? await this.#hashBack(h, size, opts) : undefined)
+      void session.ticket.end({ result: session.result(size, xxh3) })
     } catch (err) {
       void session.ticket.end({ errno: toVfsError(err, 'release').code, result: session.result(undefined, undefined) })
-    } finally {
-      session.hash?.discard()
     }
   }
 

@@ -20,7 +20,7 @@ export interface OpIntent {
 export interface OpOutcome {
   /** The POSIX code it failed with; absent on success. */
   errno?: string
-  /** Plain JSON results (a write session: ranges written, size and sha256 at close). */
+  /** Plain JSON results (a write session: ranges written, size and xxh3 content hash at close). */
   result?: Record<string, unknown>
   /** Write the outcome to disk (fsync) before end() resolves. */
   sync?: boolean
@@ -44,8 +44,12 @@ export interface PendingUpload {
   /** The staged copy under the state directory. */
   localPath: string
   size: number
-  /** Hex sha256 of the staged bytes when they were acknowledged ('' when not computed: large files). */
-  sha256: string
+  /**
+   * Content hash (XXH3-64 hex, src/vfs/content-hash.ts) of the staged bytes when they were
+   * acknowledged ('' when the writes came out of order). Records from before carry `sha256`
+   * instead (ignored).
+   */
+  xxh3: string
   mode: number
   uid: number
   gid: number

@@ -171,9 +171,9 @@ export class ObjectNodes {
       staged.dirSynced = true
     }
     const { mode, uid, gid, mtimeNs } = staged.meta
-    // Only the running hash (inline or on the worker): reading a large copy back would delay the fsync.
-    const sha256 = (await staged.hash.digest(staged.size)) ?? ''
-    await journal.addPendingUpload({ mount: node.mount.point, rel: node.rel, localPath: staged.localPath, size: staged.size, sha256, mode, uid, gid, mtimeNs: String(mtimeNs) }, durable)
+    // Only the running hash: reading a large copy back would delay the fsync.
+    const xxh3 = staged.hash.digest(staged.size) ?? ''
+    await journal.addPendingUpload({ mount: node.mount.point, rel: node.rel, localPath: staged.localPath, size: staged.size, xxh3, mode, uid, gid, mtimeNs: String(mtimeNs) }, durable)
     staged.pendingRecorded = true
   }
 

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CallOptions, Reader } from './backend.ts'
+import { hashRead } from './content-hash.ts'
 import { toVfsError } from './errors.ts'
 import { SequentialHash } from './write-session.ts'
 
@@ -33,7 +34,7 @@ export class StagedFile {
   version = 0
   /** The object does not exist in the backend yet (created here, never uploaded). */
   isNew: boolean
-  /** sha256 of the content as it is written (the journal's write sessions and pending uploads). */
+  /** Content hash (content-hash.ts) of the bytes as they are written (the journal's write sessions and pending uploads). */
   readonly hash = new SequentialHash()
   /** A pending upload of this copy is recorded in the journal (its record goes when the copy does). */
   pendingRecorded = false
@@ -74,12 +75,17 @@ export class StagedFile {
     this.touch()
   }
 
-  /** Hex sha256 of the staged bytes: from the running hash, else read back (undefined past MAX_REHASH). */
-  async sha256(): Promise<string | undefined> {
+  /** Content hash of the staged bytes: from the running hash, else read back (undefined past MAX_REHASH). */
+  async contentHash(): Promise<string | undefined> {
     if (this.#digest?.version === this.version) return this.#digest.hex
     const version = this.version
-    const hex = (await this.hash.digest(this.size)) ?? (this.size <= MAX_REHASH ? await hashRead(async (b, p) => (await this.#fh.read(b, 0, b.length, p)).bytesRead, this.size) : undefined)
-    if (hex !== undefined) this.#digest = { version, hex }
+    const running = this.hash.digest(this.size)
+    if (running !== undefined) return running
+    if (this.size > MAX_REHASH) return undefined
+    const hex = await hashRead(async (b, p) => (await this.#fh.read(b, 0, b.length, p)).bytesRead, this.size)
+    // A change during the read-back: no hash rather than one of mixed bytes.
+    if (hex === undefined || this.version !== version) return undefined
+    this.#digest = { version, hex }
     return hex
   }
 
@@ -100,7 +106,6 @@ export class StagedFile {
   }
 
   async discard(): Promise<void> {
-    this.hash.discard()
     await this.#fh.close().catch(() => {})
     await rm(this.localPath, { force: true })
   }
@@ -157,17 +162,4 @@ async function copyInto(fh: FileHandle, source: Reader, hash: SequentialHash, op
     hash.update(buffer.subarray(0, n), position)
     position += n
   }
-}
-
-/** sha256 of the first `size` bytes that `read(buffer, position)` returns. */
-export async function hashRead(read: (buffer: Uint8Array, position: number) => Promise<number>, size: number): Promise<string> {
-  const hash = createHash('sha256')
-  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(size, 1)))
-  for (let position = 0; position < size; ) {
-    const bytesRead = await read(buffer.subarray(0, Math.min(buffer.length, size - position)), position)
-    if (bytesRead === 0) break
-    hash.update(buffer.subarray(0, bytesRead))
-    position += bytesRead
-  }
-  return hash.digest('hex')
 }

@@ -3,7 +3,6 @@
  * what each operation records, write sessions as one entry, pending uploads, history, tracking,
  * compaction, and recovery from an interrupted intent and from a failed upload.
  */
-import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,9 +12,11 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startJournal } from '../../src/journal/feature.ts'
 import type { Journal } from '../../src/journal/journal.ts'
+import type { PendingUpload } from '../../src/vfs/journal-hook.ts'
 import type { JournalDb } from '../../src/journal/store.ts'
 import { createLocalBackend } from '../../src/mounts/local.ts'
 import type { PutSource } from '../../src/vfs/backend.ts'
+import { contentHash } from '../../src/vfs/content-hash.ts'
 import { VfsError } from '../../src/vfs/errors.ts'
 import { Vfs } from '../../src/vfs/vfs.ts'
 import { createDirObjectBackend } from '../support/dir-object-backend.ts'
@@ -77,7 +78,7 @@ async function writeFileVia(vfs: Vfs, path: string, data: Buffer, chunk = 1000):
   await vfs.release(fh)
 }
 
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+const xxh3 = (b: Buffer) => contentHash(b)
 
 test.before.each(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-journal-'))
@@ -113,31 +114,34 @@ test('every mutating operation is an entry with its outcome; a failure keeps its
   }
 })
 
-test('a write session is one entry with the ranges, size and sha256 at close', async () => {
+test('a write session is one entry with the ranges, size and xxh3 at close', async () => {
   const w = await open()
   try {
     const data = Buffer.alloc(10_000, 7)
     await writeFileVia(w.vfs, '/local/f', data)
     await writeFileVia(w.vfs, '/obj/f', data)
-    // Out of order: the hash is read back from the file.
-    const fh = await w.vfs.open('/local/f', O_RDWR)
-    await w.vfs.write(fh, Buffer.from('xy'), 5000)
-    await w.vfs.release(fh)
+    // Out of order: the hash is read back from the file (written through, and staged).
+    for (const path of ['/local/f', '/obj/f']) {
+      const fh = await w.vfs.open(path, O_RDWR)
+      await w.vfs.write(fh, Buffer.from('xy'), 5000)
+      await w.vfs.release(fh)
+    }
     await w.journal.drain()
-    const [a, b, c] = await w.journal.list({})
-    assert.equal(a?.result, { ranges: [[0, 10_000]], size: 10_000, sha256: sha(data) })
-    assert.equal(b?.result, { ranges: [[0, 10_000]], size: 10_000, sha256: sha(data) })
+    const [a, b, c, d] = await w.journal.list({})
+    assert.equal(a?.result, { ranges: [[0, 10_000]], size: 10_000, xxh3: xxh3(data) })
+    assert.equal(b?.result, { ranges: [[0, 10_000]], size: 10_000, xxh3: xxh3(data) })
     const changed = Buffer.from(data)
     changed.write('xy', 5000)
-    assert.equal(c?.result, { ranges: [[5000, 5002]], size: 10_000, sha256: sha(changed) })
+    assert.equal(c?.result, { ranges: [[5000, 5002]], size: 10_000, xxh3: xxh3(changed) })
+    assert.equal(d?.result, { ranges: [[5000, 5002]], size: 10_000, xxh3: xxh3(changed) })
     assert.is(c?.args?.flags, 'O_RDWR')
-    assert.is((await w.journal.list({})).length, 3, 'one entry per session, not per write')
+    assert.is((await w.journal.list({})).length, 4, 'one entry per session, not per write')
   } finally {
     await w.close()
   }
 })
 
-test('a large file is hashed at release from its bytes (past the inline limit)', async () => {
+test('a large file written in FUSE-sized pieces is hashed as it is written', async () => {
   const w = await open()
   try {
     const data = Buffer.alloc(3 * 2 ** 20 + 17)
@@ -146,8 +150,8 @@ test('a large file is hashed at release from its bytes (past the inline limit)',
     await writeFileVia(w.vfs, '/obj/big', data, 128 * 1024)
     await w.journal.drain()
     const [a, b] = await w.journal.list({})
-    assert.equal(a?.result, { ranges: [[0, data.length]], size: data.length, sha256: sha(data) })
-    assert.equal(b?.result, { ranges: [[0, data.length]], size: data.length, sha256: sha(data) })
+    assert.equal(a?.result, { ranges: [[0, data.length]], size: data.length, xxh3: xxh3(data) })
+    assert.equal(b?.result, { ranges: [[0, data.length]], size: data.length, xxh3: xxh3(data) })
   } finally {
     await w.close()
   }
@@ -202,7 +206,12 @@ test('an acknowledged close of a whole-object file whose upload failed is upload
     await w.vfs.release(fh)
     const pending = await w.journal.pendingUploads()
     assert.is(pending.length, 1)
-    assert.equal({ mount: pending[0]?.mount, rel: pending[0]?.rel, size: pending[0]?.size, sha256: pending[0]?.sha256 }, { mount: '/obj', rel: '/p', size: data.length, sha256: sha(data) })
+    assert.equal({ mount: pending[0]?.mount, rel: pending[0]?.rel, size: pending[0]?.size, xxh3: pending[0]?.xxh3 }, { mount: '/obj', rel: '/p', size: data.length, xxh3: xxh3(data) })
+    // A record from before the switch to xxh3 (it carries `sha256`): still resumed, its hash ignored.
+    const oldPath = join(dir, 'state', 'staging', 'old-record')
+    await writeFile(oldPath, 'old bytes')
+    const old = { mount: '/obj', rel: '/old', localPath: oldPath, size: 9, sha256: 'f'.repeat(64), mode: 0o644, uid: 0, gid: 0, mtimeNs: '0' }
+    await w.journal.addPendingUpload(old as unknown as PendingUpload, true)
   } finally {
     await w.close()
   }
@@ -210,8 +219,12 @@ test('an acknowledged close of a whole-object file whose upload failed is upload
   const w2 = await open()
   try {
     assert.equal(await readFile(join(dir, 'obj', 'p')), data)
+    assert.is(await readFile(join(dir, 'obj', 'old'), 'utf8'), 'old bytes')
     const report = w2.journal.lastRecovery
-    assert.is(report?.resumedUploads, 1)
+    assert.is(report?.resumedUploads, 2)
+    const messages = Object.fromEntries((report?.details ?? []).map((d) => [d.path, d.message]))
+    assert.is(messages['/obj/p'], `${data.length} bytes, xxh3 ${xxh3(data)}`, 'unchanged since the acknowledgment')
+    assert.is(messages['/obj/old'], `9 bytes, xxh3 ${contentHash('old bytes')}`)
     assert.is(report?.failedUploads, 0)
     assert.equal(await w2.journal.pendingUploads(), [])
     assert.equal(await readdir(join(dir, 'state', 'staging')), [])

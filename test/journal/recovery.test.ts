@@ -5,13 +5,13 @@
  * is uploaded at the next start; the recovery report reaches `ipfs-vfs journal status`.
  */
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { contentHash } from '../../src/vfs/content-hash.ts'
 import { NODE, ROOT, type TestMount, startMount } from '../support/mount.ts'
 
 const run = promisify(execFile)
@@ -27,7 +27,7 @@ async function sh(cmd: string, cwd: string): Promise<void> {
   await run('sh', ['-c', cmd], { cwd })
 }
 
-const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
+const xxh3 = (b: Buffer | string) => contentHash(b)
 
 test('cp, mv, rm and mkdir through FUSE are journaled with sizes and hashes; history and status through the CLI, with and without the daemon', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-test-'))
@@ -42,13 +42,14 @@ test('cp, mv, rm and mkdir through FUSE are journaled with sizes and hashes; his
     const ops = lines.map((l) => l.split(' ').slice(3, -1).join(' ').replace(/ ok$/, ''))
     assert.ok(lines.every((l) => / ok( |$)/.test(l)), lines.join('\n'))
     assert.equal(
-      lines.map((l) => l.replace(/^#\d+ \S+ \S+ /, '').replace(/ sha256=.*$/, '')),
+      lines.map((l) => l.replace(/^#\d+ \S+ \S+ /, '').replace(/ xxh3=.*$/, '')),
       ['mkdir /local/dir ok', 'write /local/dir/a.txt ok size=11000', 'rename /local/dir/a.txt -> /local/dir/b.txt ok', 'unlink /local/dir/b.txt ok'],
       ops.join('\n'),
     )
-    const json = JSON.parse(await cli(m, 'history', '/obj/c.txt', '--json')) as { entries: { op: string; result?: { sha256?: string; size?: number } }[] }
+    assert.ok(lines[1]?.includes(` size=11000 xxh3=${xxh3(body)} ranges=0-11000`), lines[1])
+    const json = JSON.parse(await cli(m, 'history', '/obj/c.txt', '--json')) as { entries: { op: string; result?: { xxh3?: string; size?: number } }[] }
     const write = json.entries.find((e) => e.op === 'write')
-    assert.equal({ size: write?.result?.size, sha256: write?.result?.sha256 }, { size: body.length, sha256: sha(body) })
+    assert.equal({ size: write?.result?.size, xxh3: write?.result?.xxh3 }, { size: body.length, xxh3: xxh3(body) })
     assert.match(await cli(m, 'status'), /^last sequence: \d+\nentries: \d+\npending uploads: 0\n/)
     assert.match(await cli(m, 'track', '/local/dir'), /tracking \/local\/dir/)
     assert.is((await cli(m, 'tracked')).trim(), '/local/dir')

@@ -29,13 +29,13 @@ function when(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
 }
 
-/** One line per entry: `#12 2026-... write /local/a ok size=5 sha256=2cf24dba…`. */
+/** One line per entry: `#12 2026-... write /local/a ok size=5 xxh3=9555e8555c62dcfd`. */
 export function formatEntry(e: JournalEntry): string {
   const outcome = e.status === 'recovered' ? `recovered:${e.recovery}${e.errno ? ` ${e.errno}` : ''}` : e.status === 'error' ? `error ${e.errno}` : e.status === 'intent' ? 'unfinished' : 'ok'
   const r = e.result ?? {}
   const extra: string[] = []
   if (typeof r.size === 'number') extra.push(`size=${r.size}`)
-  if (typeof r.sha256 === 'string') extra.push(`sha256=${r.sha256.slice(0, 12)}…`)
+  if (typeof r.xxh3 === 'string') extra.push(`xxh3=${r.xxh3}`)
   if (Array.isArray(r.ranges) && r.ranges.length) extra.push(`ranges=${(r.ranges as [number, number][]).map(([a, b]) => `${a}-${b}`).join(',')}`)
   const a = e.args ?? {}
   if (e.op === 'chmod' && typeof a.mode === 'number') extra.push(`mode=${a.mode.toString(8)}`)
