@@ -40,6 +40,12 @@ export async function startS3Proxy(upstreamPort: number, opts: { failRate?: numb
   const server: Server = createServer((req, res) => {
     stats.requests++
     watcher?.(req)
+    if (process.env.S3_PROXY_DEBUG) {
+      const t0 = Date.now()
+      const n = stats.requests
+      process.stderr.write(`proxy ${n} ${req.method} ${req.url}\n`)
+      res.once('close', () => process.stderr.write(`proxy ${n} closed ${res.statusCode} after ${Date.now() - t0} ms${res.writableFinished ? '' : ' (unfinished)'}\n`))
+    }
     if (failRate > 0 && random() < failRate) {
       stats.injected++
       // Read the body first: a server that answers early leaves the client writing into a reset.
@@ -52,7 +58,9 @@ export async function startS3Proxy(upstreamPort: number, opts: { failRate?: numb
     }
     const headers = { ...req.headers }
     delete headers.expect
-    const up = request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers }, (ur) => {
+    // A connection of its own per request (agent: false): a kept-alive upstream socket that Swift
+    // closes while idle must not swallow a forwarded request.
+    const up = request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers, agent: false }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers)
       ur.pipe(res)
       ur.once('error', () => res.destroy())
@@ -64,7 +72,8 @@ export async function startS3Proxy(upstreamPort: number, opts: { failRate?: numb
     })
     req.pipe(up)
   })
-  server.keepAliveTimeout = 5000
+  // Idle client connections stay open (as S3 keeps them): see the report on a request stuck after an idle close.
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
   return {
