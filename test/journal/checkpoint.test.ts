@@ -144,7 +144,8 @@ test('automatic checkpoints: by interval, labelled auto, only `keep` of them kep
   let list: Checkpoint[] = []
   while (Date.now() < deadline) {
     list = ((await c.call('checkpoint.list')) as { checkpoints: Checkpoint[] }).checkpoints
-    if (list.some((cp) => cp.id >= 5)) break
+    // Pruning follows each new automatic checkpoint: a list taken between the two shows one more.
+    if (list.some((cp) => cp.id >= 5) && list.filter((cp) => cp.label === 'auto').length <= 2) break
     await new Promise((r) => setTimeout(r, 100))
   }
   const auto = list.filter((cp) => cp.label === 'auto')
