@@ -3,8 +3,9 @@
  *
  * Helia's `pins.add` walks the whole DAG and writes one datastore record per block, so a pin per
  * change would cost O(tree) on every write. Pinning is therefore off the write path: after a
- * change completes, the pinner waits until the change queue is idle, pins the root current then
- * (one pin for any number of changes in a burst), and unpins the root it pinned before. `flush`
+ * change completes, the pinner waits until the change queue is idle and then a quiet second,
+ * pins the root current then (one pin for any number of changes in a burst), and unpins the root
+ * it pinned before. `flush`
  * (at close) pins the final root before the engine is closed. The walk reads only the DAG's
  * structure: raw leaves (the file data) are named by their parent's link and counted as pinned
  * without being read, so pinning a tree with a 1 GiB file reads its few dag-pb blocks, not 1 GiB.
@@ -26,6 +27,9 @@ import { type DagContext, readBlock } from './nodes.ts'
 const log = createLogger('ipfs')
 
 const IDENTITY = 0x00
+
+/** How long the tree must stay unchanged before its root is pinned. */
+const QUIET_MS = 1000
 
 /** Depth-first over the dag-pb nodes; every other block (raw leaves) is yielded by its CID, unread. */
 function structureWalker(ctx: DagContext): GraphWalkerFactory {
@@ -89,6 +93,8 @@ export class RootPinner {
 
   /** Pins the current root now (after anything running); for close. */
   async flush(): Promise<void> {
+    this.#hurry = true
+    this.#wake?.()
     await this.#running
     await this.#idle()
     await this.#pinCurrent()
@@ -98,10 +104,31 @@ export class RootPinner {
     while (this.#dirty) {
       this.#dirty = false
       await this.#idle()
+      // A pin walks the tree and writes a record per block: a writer creating many small files
+      // leaves the queue idle between two files, and a pin at each of those moments made 2,000
+      // creates in one folder quadratic. So a pin waits for a quiet spell (close wakes it).
+      await this.#quiet()
       // More changes came while we waited: wait for those too, then pin once.
       if (this.#dirty) continue
       await this.#pinCurrent()
     }
+  }
+
+  #wake: (() => void) | undefined
+  /** Closing: no more waiting for quiet. */
+  #hurry = false
+
+  #quiet(): Promise<void> {
+    if (this.#hurry) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.#wake = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, QUIET_MS)
+      this.#wake = done
+    })
   }
 
   async #pinCurrent(): Promise<void> {
