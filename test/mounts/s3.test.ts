@@ -175,4 +175,18 @@ test('two buckets side by side: each mount sees its own', async (ctx) => {
   assert.is(absent, 'absent')
 })
 
+test('health: ok while the bucket answers; a missing bucket or a dead endpoint is the error status shows', async (ctx) => {
+  const { b } = await fresh(ctx)
+  await b.health?.()
+  const missing = createS3Backend({ s3: ctx.client }, { bucket: `gone${process.pid}` })
+  await rejects(missing.health?.() ?? Promise.resolve(), ['ENOENT', 'EIO'])
+  const deadClient = createS3Client({ ...ctx.swift.clientConfig(), endpoint: 'http://127.0.0.1:9', timeoutMs: 2_000, maxAttempts: 1 })
+  try {
+    const dead = createS3Backend({ s3: deadClient }, { bucket: 'any' })
+    await rejects(dead.health?.() ?? Promise.resolve(), ['EIO', 'ETIMEDOUT'])
+  } finally {
+    deadClient.destroy()
+  }
+})
+
 test.run()

@@ -207,6 +207,12 @@ export function createS3Backend(components: S3BackendComponents, init: S3Backend
 
     stat: (path, opts) => boundary('stat', path, opts, () => mustStat(path, opts)),
 
+    /** The bucket answers a one-key listing of the mount's prefix (status): no cache in between. */
+    health: (opts) =>
+      boundary('health', '/', opts, async () => {
+        await listPage(keys.dir('/'), opts, { MaxKeys: 1 })
+      }),
+
     list: (path, opts) =>
       boundary('list', path, opts, async () => {
         const prefix = keys.dir(path)
