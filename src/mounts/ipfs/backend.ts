@@ -18,7 +18,7 @@ import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import type { Helia } from 'helia'
 import type { CID } from 'multiformats/cid'
 import { z } from 'zod'
-import type { Backend, CallOptions, Capabilities } from '../../vfs/backend.ts'
+import type { Backend, CallOptions } from '../../vfs/backend.ts'
 import { VfsError } from '../../vfs/errors.ts'
 import { writable } from './cid-paths.ts'
 import type { EditContext } from './dir-edit.ts'
@@ -31,6 +31,7 @@ import { CID_XATTR, readSide } from './read-side.ts'
 import { RootPinner } from './root-pin.ts'
 import { openFileReader } from './reader.ts'
 import { UnixfsTree } from './tree.ts'
+import { unixfsCapabilities } from './capabilities.ts'
 
 export { CID_XATTR }
 
@@ -85,21 +86,6 @@ export async function createIpfsBackend(components: IpfsBackendComponents, init:
   return buildBackend(tree, fs, owner, options.listConcurrency, pinner)
 }
 
-function capabilities(preserveMtime: boolean): Capabilities {
-  return Object.freeze({
-    writes: 'wholeObject',
-    readOnly: false,
-    rename: 'atomic',
-    symlinks: true,
-    hardLinks: false,
-    chmod: true,
-    chown: false,
-    utimens: preserveMtime,
-    atime: false,
-    xattrs: true,
-    xattrsWritable: false,
-  })
-}
 
 function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owner: Owner, listConcurrency: number, pinner: RootPinner): IpfsBackend {
   const ctx = tree.ctx
@@ -121,7 +107,7 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
 
   const backend: IpfsBackend = {
     ...reads,
-    capabilities: capabilities(ctx.settings.preserveMtime),
+    capabilities: unixfsCapabilities(ctx.settings.preserveMtime),
     rootCid: () => tree.root.cid,
 
     mkdir: (path, mode, opts) => changing('mkdir', path, opts, () => mkdir(tree, path, mode, opts ?? {})),

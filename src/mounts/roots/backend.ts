@@ -19,10 +19,11 @@
 import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import type { Mtime } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
-import type { Backend, CallOptions, Capabilities, DirEntry, PutSource, Stat } from '../../vfs/backend.ts'
+import type { Backend, CallOptions, DirEntry, PutSource, Stat } from '../../vfs/backend.ts'
 import { nowNs, S_IFDIR } from '../../vfs/backend.ts'
 import { type BlockStore, cachedBlocks, Lru } from '../ipfs/cache.ts'
 import { type EditContext, type MetaChange, makeDir, makeSymlink, setEntry, setMeta } from '../ipfs/dir-edit.ts'
+import { unixfsCapabilities } from '../ipfs/capabilities.ts'
 import { boundary, errno } from '../ipfs/errors.ts'
 import { DEFAULT_DIR_MODE, KUBO_UNIXFS_V1_2025, toMtime } from '../ipfs/import-settings.ts'
 import { findLink, isEmptyDir, listLinks, loadNode, type Owner, toStat, type TreeNode } from '../ipfs/nodes.ts'
@@ -246,19 +247,8 @@ export function createRootsBackend(components: RootsBackendComponents, init: Roo
     if (!tree.root.cid.equals(e.cid)) await store.set(top, tree.root.cid, e.cid, opts)
   }
 
-  const caps: Capabilities = Object.freeze({
-    writes: 'wholeObject',
-    readOnly: false,
-    rename: 'copy',
-    symlinks: true,
-    hardLinks: false,
-    chmod: true,
-    chown: false,
-    utimens: preserveMtime,
-    atime: false,
-    xattrs: true,
-    xattrsWritable: false,
-  })
+  // A change may move an entry between two roots: add there, then remove here.
+  const caps = unixfsCapabilities(preserveMtime, 'copy')
   const xattrNames = [CID_XATTR, ...(store.xattrNames ?? [])]
 
   const backend: RootsBackend = {

@@ -19,7 +19,7 @@
  */
 import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import { z } from 'zod'
-import type { CallOptions, Capabilities } from '../../../vfs/backend.ts'
+import type { CallOptions } from '../../../vfs/backend.ts'
 import { writable } from '../cid-paths.ts'
 import { cachedBlocks, Lru } from '../cache.ts'
 import type { EditContext, MetaChange } from '../dir-edit.ts'
@@ -33,6 +33,7 @@ import { UnixfsTree } from '../tree.ts'
 import { MfsRoot } from './mfs-root.ts'
 import { openKuboReader } from './reader.ts'
 import { carImporter, type KuboConnection, rpcBlocks } from './rpc.ts'
+import { unixfsCapabilities } from '../capabilities.ts'
 
 export const KuboBackendInitSchema = z.strictObject({
   /** The MFS folder shown at the mount point. Default '/': the daemon's whole MFS. */
@@ -55,21 +56,6 @@ export const KuboBackendInitSchema = z.strictObject({
 
 export type KuboBackendInit = z.input<typeof KuboBackendInitSchema>
 
-function capabilities(preserveMtime: boolean): Capabilities {
-  return Object.freeze({
-    writes: 'wholeObject',
-    readOnly: false,
-    rename: 'atomic',
-    symlinks: true,
-    hardLinks: false,
-    chmod: true,
-    chown: false,
-    utimens: preserveMtime,
-    atime: false,
-    xattrs: true,
-    xattrsWritable: false,
-  })
-}
 
 export async function createKuboBackend(components: { kubo: KuboConnection }, init: KuboBackendInit = {}): Promise<IpfsBackend> {
   const options = Object.freeze(KuboBackendInitSchema.parse(init))
@@ -125,7 +111,7 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
 
   return {
     ...reads,
-    capabilities: capabilities(options.preserveMtime),
+    capabilities: unixfsCapabilities(options.preserveMtime),
     /** The root CID last seen (`user.ipfs.cid` on '/' asks MFS). */
     rootCid: () => rootCid,
 
