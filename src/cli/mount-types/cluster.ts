@@ -1,7 +1,6 @@
-import { join } from 'node:path'
 import { z } from 'zod'
 import { VfsError } from '../../vfs/errors.ts'
-import { commonKeys, type MountType } from './common.ts'
+import { commonKeys, type MountType, onHelia } from './common.ts'
 
 export const clusterSchema = z.strictObject({
   type: z.literal('cluster'),
@@ -32,25 +31,14 @@ export const clusterType: MountType<z.infer<typeof clusterSchema>> = {
     if (spec.replicationMax !== -1 && (spec.replicationMin === -1 || spec.replicationMin > spec.replicationMax)) {
       throw new VfsError('EINVAL', 'mount', '/', { message: `EINVAL: /cluster: replicationMin (${spec.replicationMin}) must be at most replicationMax (${spec.replicationMax}), or both -1` })
     }
-    const { engine, release } = await ctx.engines.helia(join(ctx.stateDir, 'helia'), false)
-    try {
+    return onHelia(ctx, false, async (engine) => {
       const { ClusterRest } = await import('../../mounts/cluster/rest.ts')
       const { createClusterBackend } = await import('../../mounts/cluster/backend.ts')
       const basic = process.env[spec.basicAuthEnv]
       const bearer = process.env[spec.tokenEnv]
       const api = new ClusterRest(spec.api, { ...(basic ? { basic } : {}), ...(bearer ? { bearer } : {}) }, spec.timeoutMs)
-      const backend = createClusterBackend({ blockstore: engine.helia.blockstore, api }, { ...spec, offline: !engine.networking })
-      return {
-        ...backend,
-        close: async () => {
-          await backend.close?.()
-          await release()
-        },
-      }
-    } catch (err) {
-      await release()
-      throw err
-    }
+      return createClusterBackend({ blockstore: engine.helia.blockstore, api }, { ...spec, offline: !engine.networking })
+    })
   },
   describe: (spec) => ({ type: spec.type, api: spec.api, prefix: spec.prefix, replicationMin: spec.replicationMin, replicationMax: spec.replicationMax }),
 }

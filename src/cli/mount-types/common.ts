@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import { z } from 'zod'
+import type { HeliaEngine } from '../../mounts/ipfs/index.ts'
 import type { Backend } from '../../vfs/backend.ts'
 import type { StateDb } from '../service.ts'
 import type { EngineRegistry } from './engines.ts'
@@ -24,4 +26,25 @@ export interface BuildContext {
 export interface MountType<Spec extends { type: string }> {
   create(point: string, spec: Spec, ctx: BuildContext): Promise<Backend>
   describe(spec: Spec): Record<string, unknown>
+}
+
+/**
+ * Builds a backend on the state directory's shared Helia engine; closing the backend releases the
+ * engine (the last user stops it), and so does a failure to build it.
+ */
+export async function onHelia(ctx: BuildContext, networking: boolean, build: (engine: HeliaEngine) => Promise<Backend>): Promise<Backend> {
+  const { engine, release } = await ctx.engines.helia(join(ctx.stateDir, 'helia'), networking)
+  try {
+    const backend = await build(engine)
+    return {
+      ...backend,
+      close: async () => {
+        await backend.close?.()
+        await release()
+      },
+    }
+  } catch (err) {
+    await release()
+    throw err
+  }
 }

@@ -1,7 +1,6 @@
-import { join } from 'node:path'
 import { z } from 'zod'
 import type { Backend } from '../../vfs/backend.ts'
-import { commonKeys, type BuildContext, type MountType } from './common.ts'
+import { commonKeys, type BuildContext, type MountType, onHelia } from './common.ts'
 
 /** helia: embedded, its repository in the state directory. */
 const heliaSchema = z.strictObject({
@@ -34,23 +33,12 @@ export const ipfsSchema = z.discriminatedUnion('engine', [heliaSchema, kuboSchem
 
 type IpfsSpec = z.infer<typeof ipfsSchema>
 
-async function createHelia(point: string, spec: z.infer<typeof heliaSchema>, ctx: BuildContext): Promise<Backend> {
-  const { engine, release } = await ctx.engines.helia(join(ctx.stateDir, 'helia'), spec.networking)
-  try {
+function createHelia(point: string, spec: z.infer<typeof heliaSchema>, ctx: BuildContext): Promise<Backend> {
+  return onHelia(ctx, spec.networking, async (engine) => {
     const rootKey = point === '/ipfs' ? '/ipfs-vfs/root' : `/ipfs-vfs/root${point}`
     const { createIpfsBackend } = await import('../../mounts/ipfs/index.ts')
-    const backend = await createIpfsBackend({ helia: engine.helia }, { rootKey, offline: !engine.networking, preserveMtime: spec.preserveMtime })
-    return {
-      ...backend,
-      close: async () => {
-        await backend.close?.()
-        await release()
-      },
-    }
-  } catch (err) {
-    await release()
-    throw err
-  }
+    return createIpfsBackend({ helia: engine.helia }, { rootKey, offline: !engine.networking, preserveMtime: spec.preserveMtime })
+  })
 }
 
 async function createKubo(spec: z.infer<typeof kuboSchema>): Promise<Backend> {

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { z } from 'zod'
 import { VfsError } from '../../vfs/errors.ts'
-import { commonKeys, type MountType } from './common.ts'
+import { commonKeys, type MountType, onHelia } from './common.ts'
 
 export const storachaSchema = z.strictObject({
   type: z.literal('storacha'),
@@ -45,22 +44,12 @@ export const storachaType: MountType<Spec> = {
     const client = await openStorachaClient({ key, proof, space: spec.space, serviceUrl: spec.service, serviceDid: spec.serviceDid, ...(spec.receipts === undefined ? {} : { receiptsUrl: spec.receipts }) }).catch((err: unknown) => {
       throw new VfsError('EACCES', 'mount', '/', { cause: err, message: `EACCES: /storacha: ${(err as Error).message}` })
     })
-    const { engine, release } = await ctx.engines.helia(join(ctx.stateDir, 'helia'), false)
-    try {
+    const db = ctx.db
+    return onHelia(ctx, false, async (engine) => {
       const { createStorachaBackend } = await import('../../mounts/storacha/backend.ts')
-      const names = ctx.db.sublevel('storacha-names', { valueEncoding: 'json' }).sublevel(spec.space, { valueEncoding: 'json' })
-      const backend = createStorachaBackend({ blockstore: engine.helia.blockstore, client, names: names as never }, { gateway: spec.gateway, listTtlMs: spec.listTtlMs, preserveMtime: spec.preserveMtime })
-      return {
-        ...backend,
-        close: async () => {
-          await backend.close?.()
-          await release()
-        },
-      }
-    } catch (err) {
-      await release()
-      throw err
-    }
+      const names = db.sublevel('storacha-names', { valueEncoding: 'json' }).sublevel(spec.space, { valueEncoding: 'json' })
+      return createStorachaBackend({ blockstore: engine.helia.blockstore, client, names: names as never }, { gateway: spec.gateway, listTtlMs: spec.listTtlMs, preserveMtime: spec.preserveMtime })
+    })
   },
   describe: (spec) => ({ type: spec.type, space: spec.space, service: spec.service, gateway: spec.gateway }),
 }
