@@ -26,8 +26,34 @@ export interface Piece {
 /** Where a position is: bytes already at hand (a node's own data), or a raw leaf still to read. */
 type Place = Piece | { start: number; cid: CID }
 
-/** How many raw leaves a reader keeps: the one being read and the next, read ahead. */
+/** How many pieces a reader keeps: the one being read and the next, read ahead. */
 const KEPT = 2
+
+/**
+ * The pieces of one file a reader keeps, by their start: concurrent reads of one piece share its
+ * read; a failed read (a missing block, a caller's deadline) is not kept for the next one.
+ */
+export class KeptPieces {
+  readonly #kept = new Map<number, Promise<Uint8Array>>()
+
+  get(start: number, read: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    let reading = this.#kept.get(start)
+    if (reading === undefined) {
+      const fresh = read()
+      this.#kept.set(start, fresh)
+      fresh.catch(() => {
+        if (this.#kept.get(start) === fresh) this.#kept.delete(start)
+      })
+      for (const old of this.#kept.keys()) if (this.#kept.size > KEPT) this.#kept.delete(old)
+      reading = fresh
+    }
+    return reading
+  }
+
+  has(start: number): boolean {
+    return this.#kept.has(start)
+  }
+}
 
 /**
  * The leaf of `root` (a dag-pb file) holding byte `position`, found by the links' `blockSizes`;
@@ -81,22 +107,8 @@ export function leafSource(ctx: DagContext, node: TreeNode): LeafSource {
       readAhead: () => {},
     }
   }
-  // Raw leaves by their start: concurrent reads of one leaf share its read; a failed read (a
-  // missing block, a caller's deadline) is not kept for the next one.
-  const kept = new Map<number, Promise<Uint8Array>>()
-  const leaf = (start: number, cid: CID, opts: CallOptions | undefined): Promise<Uint8Array> => {
-    let reading = kept.get(start)
-    if (reading === undefined) {
-      const fresh = readBlock(ctx, cid, opts)
-      kept.set(start, fresh)
-      fresh.catch(() => {
-        if (kept.get(start) === fresh) kept.delete(start)
-      })
-      for (const old of kept.keys()) if (kept.size > KEPT) kept.delete(old)
-      reading = fresh
-    }
-    return reading
-  }
+  const kept = new KeptPieces()
+  const leaf = (start: number, cid: CID, opts: CallOptions | undefined): Promise<Uint8Array> => kept.get(start, () => readBlock(ctx, cid, opts))
   return {
     piece: async (position, opts) => {
       const place = await locate(ctx, node, position, opts)

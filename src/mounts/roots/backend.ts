@@ -28,6 +28,7 @@ import { boundary, errno } from '../ipfs/errors.ts'
 import { DEFAULT_DIR_MODE, KUBO_UNIXFS_V1_2025, toMtime } from '../ipfs/import-settings.ts'
 import { findLink, isEmptyDir, listLinks, loadNode, type Owner, toStat, type TreeNode } from '../ipfs/nodes.ts'
 import { changeMeta, mkdir, putFile, remove, rename as renameIn, symlink } from '../ipfs/ops.ts'
+import { mapLimit } from '../ipfs/read-side.ts'
 import { openFileReader } from '../ipfs/reader.ts'
 import { splitPath, UnixfsTree } from '../ipfs/tree.ts'
 import { KeyedLock, type RootEntry, type RootStore } from './store.ts'
@@ -389,19 +390,6 @@ export function createRootsBackend(components: RootsBackendComponents, init: Roo
     },
   }
   return backend
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i] as T)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
 }
 
 /** A datastore holding nothing yet (UnixfsTree.open then makes an empty folder). */

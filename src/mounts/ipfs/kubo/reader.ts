@@ -9,15 +9,12 @@
 import * as dagPB from '@ipld/dag-pb'
 import type { CallOptions, Reader } from '../../../vfs/backend.ts'
 import type { DagContext, TreeNode } from '../nodes.ts'
-import { type LeafSource, leafSource, readerOver } from '../reader.ts'
+import { KeptPieces, type LeafSource, leafSource, readerOver } from '../reader.ts'
 import { type KuboConnection, rpcError } from './rpc.ts'
-
-/** Windows a reader keeps: the one being read and the next. */
-const KEPT = 2
 
 function catSource(conn: KuboConnection, ctx: DagContext, node: TreeNode): LeafSource {
   const window = ctx.settings.chunkSize
-  const kept = new Map<number, Promise<Uint8Array>>()
+  const kept = new KeptPieces()
   const fetchWindow = async (start: number, opts: CallOptions | undefined): Promise<Uint8Array> => {
     const chunks: Uint8Array[] = []
     try {
@@ -27,19 +24,7 @@ function catSource(conn: KuboConnection, ctx: DagContext, node: TreeNode): LeafS
     }
     return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks)
   }
-  const get = (start: number, opts: CallOptions | undefined): Promise<Uint8Array> => {
-    let reading = kept.get(start)
-    if (reading === undefined) {
-      const fresh = fetchWindow(start, opts)
-      kept.set(start, fresh)
-      fresh.catch(() => {
-        if (kept.get(start) === fresh) kept.delete(start)
-      })
-      for (const old of kept.keys()) if (kept.size > KEPT) kept.delete(old)
-      reading = fresh
-    }
-    return reading
-  }
+  const get = (start: number, opts: CallOptions | undefined): Promise<Uint8Array> => kept.get(start, () => fetchWindow(start, opts))
   return {
     piece: async (position, opts) => {
       const start = position - (position % window)
