@@ -1,25 +1,11 @@
-import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { isMounted } from '../../src/fuse/stale-mount.ts'
-import { NODE, ROOT, startMount } from '../support/mount.ts'
-
-const run = promisify(execFile)
-const CLI = join(ROOT, 'src/cli/main.ts')
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(NODE, [CLI, ...args], { cwd: ROOT })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+import { startMount } from '../support/mount.ts'
+import { cli } from '../support/cli.ts'
 
 const config = suite('config validation')
 let dir = ''

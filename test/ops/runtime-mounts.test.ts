@@ -13,20 +13,11 @@ import * as assert from 'uvu/assert'
 import { callDaemon } from '../../src/control/client.ts'
 import { type ControlError, controlSocketPath } from '../../src/control/protocol.ts'
 import type { MountRow } from '../../src/ops/runtime-mounts.ts'
-import { NODE, ROOT, startMount } from '../support/mount.ts'
+import { startMount } from '../support/mount.ts'
+import { cli } from '../support/cli.ts'
 
 const run = promisify(execFile)
-const CLI = join(ROOT, 'src/cli/main.ts')
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(NODE, [CLI, ...args], { cwd: ROOT })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 const test = suite('runtime mounts')
 

@@ -12,20 +12,11 @@ import { promisify } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { StatusResult } from '../../src/ops/status.ts'
-import { NODE, ROOT, startMount, withMount } from '../support/mount.ts'
+import { startMount, withMount } from '../support/mount.ts'
+import { cli } from '../support/cli.ts'
 
 const run = promisify(execFile)
-const CLI = join(ROOT, 'src/cli/main.ts')
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(NODE, [CLI, ...args], { cwd: ROOT })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 /** Parses the Prometheus text format into `name{labels}` -> value. */
 function parseMetrics(text: string): Map<string, number> {
