@@ -95,9 +95,17 @@ export class RuntimeMounts {
 
   async add(point: unknown, spec: unknown): Promise<MountRow[]> {
     const parsed = parseRuntimeMount(point, spec, 'mounts.add')
-    await this.#mount(parsed.point, parsed.spec, 'mounts.add')
-    // Stored once it works: a spec that cannot mount is refused, not kept to fail at every start.
-    await this.#db.put(parsed.point, { spec, added: new Date().toISOString() })
+    // Journaled like the Vfs's own unmount; the description, not the spec: no secrets in history.
+    const ticket = await this.#service.journal?.begin({ op: 'mount', mount: parsed.point, paths: [parsed.point], args: describeMount(parsed.spec) })
+    try {
+      await this.#mount(parsed.point, parsed.spec, 'mounts.add')
+      // Stored once it works: a spec that cannot mount is refused, not kept to fail at every start.
+      await this.#db.put(parsed.point, { spec, added: new Date().toISOString() })
+    } catch (err) {
+      await ticket?.end({ errno: (err as { code?: string }).code ?? 'EIO' })
+      throw err
+    }
+    await ticket?.end()
     this.#failed.delete(parsed.point)
     log.info(`mounted ${parsed.point} (${parsed.spec.type}) at run time`)
     return this.list()

@@ -36,6 +36,10 @@ test('add, use through FUSE, refuse bad specs and overlaps, persist across a res
     assert.is((await run('ls', [m.mountpoint])).stdout, 'extra\nlocal\n')
     await run('sh', ['-c', `echo runtime > ${m.mountpoint}/extra/f`])
     assert.is(await readFile(join(extra, 'f'), 'utf8'), 'runtime\n')
+    const history = await cli('journal', 'history', '/extra', '--json', ...state)
+    assert.is(history.code, 0, history.stderr)
+    const mounted = (JSON.parse(history.stdout) as { entries: { op: string; args?: { root?: string }; errno?: string }[] }).entries.find((e) => e.op === 'mount')
+    assert.is(mounted?.args?.root, extra, 'the mount is in the journal, with its description')
 
     // The config file's validation, word for word.
     const bad = await cli('mounts', 'add', '/bad', 'local', 'root=/tmp', 'colour=red', ...state)
