@@ -108,15 +108,41 @@ export interface Reader {
   close(): Promise<void>
 }
 
-/** What a whole-object backend receives on upload: a finished local file and its metadata. */
-export interface PutSource {
-  /** Path of the staged file on local disk; read it, do not keep it. */
-  localPath: string
+/** The metadata an object is stored with, and its size. */
+export interface PutMeta {
   size: number
   mode: number
   mtimeNs: bigint
   uid: number
   gid: number
+}
+
+/** What a whole-object backend receives on upload: a finished local file and its metadata. */
+export interface PutSource extends PutMeta {
+  /** Path of the staged file on local disk; read it, do not keep it. */
+  localPath: string
+}
+
+/**
+ * A new file's bytes handed to a whole-object backend while they are written, in order from
+ * offset 0 (`createUpload`), so that storing it at close does not read a staged copy back. The
+ * VFS moves the file to local staging (reading back what was appended) as soon as its writes stop
+ * being in order; it never appends after that.
+ */
+export interface Upload {
+  /** Bytes appended so far. */
+  readonly size: number
+  /** Takes the next bytes (copied before it returns); resolves when the backend is ready for more. */
+  append(bytes: Uint8Array): Promise<void>
+  /** Reads back what was appended: as much of `buffer` as there is from `position` (0 at the end). */
+  read(buffer: Uint8Array, position: number, opts?: CallOptions): Promise<number>
+  /**
+   * Stores the bytes appended so far at `path` with `meta`, creating or replacing it as `put`
+   * does. The upload stays open: more appends and another commit may follow.
+   */
+  commit(path: string, meta: PutMeta, opts?: CallOptions): Promise<void>
+  /** Drops what the upload holds; nothing is called on it afterwards. */
+  abort(): Promise<void>
 }
 
 export type XattrFlags = 'create' | 'replace' | undefined
@@ -159,6 +185,8 @@ export interface Backend {
   openReader?(path: string, opts?: CallOptions): Promise<Reader>
   /** wholeObject backends: store the finished file at `path`, creating or replacing it. */
   put?(path: string, source: PutSource, opts?: CallOptions): Promise<void>
+  /** wholeObject backends that can: take a new (or truncated) file's bytes as they are written (Upload). */
+  createUpload?(opts?: CallOptions): Upload
 
   /**
    * A cheap probe of the store (status): resolves when it answers as it should, throws a

@@ -113,13 +113,17 @@ export class ObjectNodes {
     return next
   }
 
-  /** The staged copy, made on first need: empty for new or truncated files, else fetched. */
+  /**
+   * The staged copy, made on first need: empty for new or truncated files (an upload of the
+   * backend's when it can take one, staging.ts), else fetched.
+   */
   ensureStaged(node: ObjectNode, meta: () => Promise<StagedMeta>, source: () => Promise<Reader> | undefined, opts?: CallOptions): Promise<StagedFile> {
     return this.exclusive(node, async () => {
       if (node.staged) return node.staged
       const reader = await source()
       try {
-        node.staged = await this.staging.create(await meta(), reader, opts)
+        const { backend } = node.mount
+        node.staged = await this.staging.create(await meta(), reader ?? backend.createUpload?.call(backend, opts), opts)
       } finally {
         await reader?.close()
       }
@@ -136,14 +140,23 @@ export class ObjectNodes {
       const put = node.mount.backend.put
       if (!put) throw new VfsError('EROFS', 'flush', node.rel)
       const version = staged.version
-      await staged.sync()
-      await this.#recordPending(node, staged, false)
+      const upload = staged.upload
+      if (!upload) {
+        await staged.sync()
+        await this.#recordPending(node, staged, false)
+      }
       const { mode, uid, gid, mtimeNs } = staged.meta
       try {
-        await put.call(node.mount.backend, node.rel, { localPath: staged.localPath, size: staged.size, mode, uid, gid, mtimeNs }, opts)
+        if (upload) await upload.commit(node.rel, { size: staged.size, mode, uid, gid, mtimeNs }, opts)
+        else await put.call(node.mount.backend, node.rel, { localPath: staged.localPath, size: staged.size, mode, uid, gid, mtimeNs }, opts)
       } catch (err) {
-        // The caller hears of the failure, but the bytes stay owed to the store: durably now.
-        await this.#recordPending(node, staged, true).catch(() => {})
+        // The caller hears of the failure, but the bytes stay owed to the store: durably now, in a
+        // local copy (an upload's bytes are read back into one).
+        await staged
+          .stageLocally()
+          .then(() => staged.sync())
+          .then(() => this.#recordPending(node, staged, true))
+          .catch(() => {})
         throw toVfsError(err, 'flush', node.rel)
       }
       staged.isNew = false

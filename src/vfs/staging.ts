@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CallOptions, Reader } from './backend.ts'
+import type { CallOptions, Reader, Upload } from './backend.ts'
 import { hashRead } from './content-hash.ts'
-import { toVfsError } from './errors.ts'
+import { toVfsError, VfsError } from './errors.ts'
 import { SequentialHash } from './write-session.ts'
 
 export interface StagedMeta {
@@ -19,13 +19,20 @@ const COPY_CHUNK = 1 << 20
 export const MAX_REHASH = 256 * 2 ** 20
 
 /**
- * A whole-object file staged on local disk: it takes random writes and truncates, and is handed
- * to the backend's `put` when a handle flushes. One staged file per open path, shared by every
- * handle on it, so two writers and a reader of the same path see the same bytes.
+ * A whole-object file staged for its backend: it takes random writes and truncates, and is handed
+ * to the backend when a handle flushes. One staged file per open path, shared by every handle on
+ * it, so two writers and a reader of the same path see the same bytes.
+ *
+ * Where the backend can take a new file's bytes as they are written (`Backend.createUpload`), a
+ * new or truncated file starts as that upload, with no local copy: as long as every write lands at
+ * the end, the bytes go only to the backend. The first read, out-of-order write or truncate moves
+ * the file to a local copy (the upload's bytes read back), and it is staged locally from then on.
  */
 export class StagedFile {
   readonly localPath: string
-  readonly #fh: FileHandle
+  /** The local copy: made at once, or when the file leaves its upload (#leaveUpload). */
+  #local: Promise<FileHandle> | undefined
+  #upload: Upload | undefined
   size: number
   meta: StagedMeta
   /** Changes since the last successful upload (content or metadata). */
@@ -42,34 +49,54 @@ export class StagedFile {
   dirSynced = false
   #digest: { version: number; hex: string } | undefined
 
-  constructor(localPath: string, fh: FileHandle, size: number, meta: StagedMeta, isNew: boolean) {
+  constructor(localPath: string, content: FileHandle | Upload, size: number, meta: StagedMeta, isNew: boolean) {
     this.localPath = localPath
-    this.#fh = fh
+    if ('append' in content) this.#upload = content
+    else this.#local = Promise.resolve(content)
     this.size = size
     this.meta = meta
     this.dirty = isNew
     this.isNew = isNew
   }
 
+  /** The backend's upload holding every byte so far; undefined once the file has a local copy. */
+  get upload(): Upload | undefined {
+    return this.#local === undefined ? this.#upload : undefined
+  }
+
   async read(buffer: Uint8Array, position: number): Promise<number> {
     if (position >= this.size) return 0
+    const fh = await this.#localFile()
     const length = Math.min(buffer.length, this.size - position)
-    const { bytesRead } = await this.#fh.read(buffer, 0, length, position)
+    const { bytesRead } = await fh.read(buffer, 0, length, position)
     return bytesRead
   }
 
   async write(buffer: Uint8Array, position: number): Promise<number> {
     // write(2) of no bytes changes nothing: not the size (a hole we never wrote), not mtime.
     if (buffer.length === 0) return 0
-    const { bytesWritten } = await this.#fh.write(buffer, 0, buffer.length, position)
-    this.hash.update(bytesWritten === buffer.length ? buffer : buffer.subarray(0, bytesWritten), position)
-    this.size = Math.max(this.size, position + bytesWritten)
-    this.touch()
+    const upload = this.upload
+    if (upload && position === this.size) {
+      // append() copies the bytes before it returns, so the next write sees the new size at once.
+      const ready = upload.append(buffer)
+      this.#wrote(buffer, position)
+      await ready
+      return buffer.length
+    }
+    const fh = await this.#localFile()
+    const { bytesWritten } = await fh.write(buffer, 0, buffer.length, position)
+    this.#wrote(bytesWritten === buffer.length ? buffer : buffer.subarray(0, bytesWritten), position)
     return bytesWritten
   }
 
+  #wrote(bytes: Uint8Array, position: number): void {
+    this.hash.update(bytes, position)
+    this.size = Math.max(this.size, position + bytes.length)
+    this.touch()
+  }
+
   async truncate(size: number): Promise<void> {
-    await this.#fh.truncate(size)
+    if (!(this.upload && size === this.size)) await (await this.#localFile()).truncate(size)
     this.hash.truncate(size)
     this.size = size
     this.touch()
@@ -82,16 +109,22 @@ export class StagedFile {
     const running = this.hash.digest(this.size)
     if (running !== undefined) return running
     if (this.size > MAX_REHASH) return undefined
-    const hex = await hashRead(async (b, p) => (await this.#fh.read(b, 0, b.length, p)).bytesRead, this.size)
+    const fh = await this.#localFile()
+    const hex = await hashRead(async (b, p) => (await fh.read(b, 0, b.length, p)).bytesRead, this.size)
     // A change during the read-back: no hash rather than one of mixed bytes.
     if (hex === undefined || this.version !== version) return undefined
     this.#digest = { version, hex }
     return hex
   }
 
-  /** Makes the staged bytes durable on local disk before they are acknowledged or uploaded. */
+  /** Makes the local copy durable on disk before it is acknowledged or uploaded (an upload holds its own bytes). */
   async sync(): Promise<void> {
-    await this.#fh.datasync()
+    if (this.#local) await (await this.#local).datasync()
+  }
+
+  /** Moves the bytes to a local copy (a failed upload leaves them owed to the store). */
+  async stageLocally(): Promise<void> {
+    await this.#localFile()
   }
 
   /** A content change: POSIX moves mtime to now, even after an explicit utimens. */
@@ -106,8 +139,38 @@ export class StagedFile {
   }
 
   async discard(): Promise<void> {
-    await this.#fh.close().catch(() => {})
+    await this.#upload?.abort().catch(() => {})
+    this.#upload = undefined
+    const local = await this.#local?.catch(() => undefined)
+    await local?.close().catch(() => {})
     await rm(this.localPath, { force: true })
+  }
+
+  #localFile(): Promise<FileHandle> {
+    this.#local ??= this.#leaveUpload()
+    return this.#local
+  }
+
+  /** The local copy of an upload's bytes; the upload is dropped once they are copied. */
+  async #leaveUpload(): Promise<FileHandle> {
+    const upload = this.#upload as Upload
+    const fh = await open(this.localPath, 'wx+', 0o600)
+    try {
+      const buffer = Buffer.allocUnsafe(COPY_CHUNK)
+      for (let position = 0; position < upload.size; ) {
+        const n = await upload.read(buffer, position)
+        if (n === 0) throw new VfsError('EIO', 'stage', this.localPath, { message: `EIO: the upload ended at ${position} of ${upload.size} bytes` })
+        await fh.write(buffer, 0, n, position)
+        position += n
+      }
+    } catch (err) {
+      await fh.close().catch(() => {})
+      await rm(this.localPath, { force: true })
+      throw toVfsError(err, 'stage', this.localPath)
+    }
+    await upload.abort().catch(() => {})
+    this.#upload = undefined
+    return fh
   }
 }
 
@@ -134,11 +197,12 @@ export class Staging {
     }
   }
 
-  /** A new staged file: empty, or a copy of the object read through `source`. */
-  async create(meta: StagedMeta, source?: Reader, opts?: CallOptions): Promise<StagedFile> {
+  /** A new staged file: empty (held by `upload` when given), or a copy of the object read through `source`. */
+  async create(meta: StagedMeta, source?: Reader | Upload, opts?: CallOptions): Promise<StagedFile> {
     this.#ready ??= mkdir(this.#dir, { recursive: true }).then(() => {})
     await this.#ready
     const localPath = join(this.#dir, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`)
+    if (source !== undefined && 'append' in source) return new StagedFile(localPath, source, 0, meta, true)
     const fh = await open(localPath, 'wx+', 0o600)
     try {
       const staged = new StagedFile(localPath, fh, 0, meta, source === undefined)

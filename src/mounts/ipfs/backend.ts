@@ -5,7 +5,9 @@
  * What works and what it answers:
  * - whole-object writes: the VFS stages a file and calls `put` on close; the file is imported
  *   (import-settings.ts) and linked in; the new root CID is recorded before `put` returns, and
- *   pinned once the change queue is idle (root-pin.ts).
+ *   pinned once the change queue is idle (root-pin.ts). A new or truncated file written in order
+ *   is imported while it is written instead (`createUpload`, leaf-stream.ts): its commit on close
+ *   only lays out the file node and links it.
  * - rename is atomic (one root update); mkdir/rmdir/unlink/symlink/readlink as POSIX.
  * - chmod and mtime persist as UnixFS metadata. UnixFS has no atime: utimens stores the mtime and
  *   does not keep an atime (stat reports atime = ctime = mtime); no owner either (chown is not
@@ -26,7 +28,8 @@ import { boundary, errno } from './errors.ts'
 import { KUBO_UNIXFS_V1_2025, toMtime } from './import-settings.ts'
 import { cachedBlocks, Lru } from './cache.ts'
 import type { Owner, TreeNode } from './nodes.ts'
-import { changeMeta, mkdir, putFile, remove, rename, symlink } from './ops.ts'
+import { LeafStream } from './leaf-stream.ts'
+import { changeMeta, linkFile, mkdir, putFile, remove, rename, symlink } from './ops.ts'
 import { CID_XATTR, readSide } from './read-side.ts'
 import { RootPinner } from './root-pin.ts'
 import { openFileReader } from './reader.ts'
@@ -147,6 +150,25 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
         if (path === '/') throw errno('EISDIR')
         await putFile(tree, fs, path, source, opts ?? {})
       }),
+
+    /** A file written in order from 0 is imported as it is written: leaf-stream.ts. */
+    createUpload: () => {
+      check()
+      const leaves = new LeafStream(ctx, fs)
+      return {
+        get size() {
+          return leaves.size
+        },
+        append: (bytes) => leaves.append(bytes),
+        read: (buffer, position, opts) => boundary('read', '/', opts, () => leaves.read(buffer, position, opts)),
+        commit: (path, meta, opts) =>
+          changing('put', path, opts, async () => {
+            if (path === '/') throw errno('EISDIR')
+            await linkFile(tree, path, meta, (mtime) => leaves.fileCid(meta.size, { mode: meta.mode & 0o7777, mtime }, opts), opts ?? {})
+          }),
+        abort: () => leaves.abort(),
+      }
+    },
 
     /** status: the tree's root node loads from the blockstore (a closed or broken repository fails here). */
     health: (opts) =>

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs'
 import type { UnixFS as HeliaUnixFS } from '@helia/unixfs'
 import type { Mtime } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
-import type { PutSource } from '../../vfs/backend.ts'
+import type { PutMeta, PutSource } from '../../vfs/backend.ts'
 import { VfsError } from '../../vfs/errors.ts'
 import { makeDir, makeSymlink, type MetaChange, setEntry, setMeta } from './dir-edit.ts'
 import { errno } from './errors.ts'
@@ -98,16 +98,24 @@ export function changeMeta(tree: UnixfsTree, path: string, change: (node: TreeNo
 
 /**
  * The body of `put`: imports the staged file (streamed, never whole in memory) outside the queue,
- * so uploads run in parallel, then links it in one queued change. A directory in the way is
- * EISDIR; a missing parent fails before the import starts (and again, authoritatively, when the
- * link is made).
+ * so uploads run in parallel, then links it in one queued change (linkFile).
  */
-export async function putFile(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteStream'>, path: string, source: PutSource, opts: ReadOptions): Promise<void> {
+export function putFile(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteStream'>, path: string, source: PutSource, opts: ReadOptions): Promise<void> {
+  return linkFile(tree, path, source, (mtime) => importFile(tree.ctx.settings, fs, path, source, mtime, opts), opts)
+}
+
+/**
+ * Stores a file at `path`: `content` makes its node (with `meta`'s mode and, when mtimes are kept,
+ * its mtime) outside the queue, then one queued change links it. A directory in the way is EISDIR;
+ * a missing parent fails before the content is made (and again, authoritatively, when the link is
+ * made).
+ */
+export async function linkFile(tree: UnixfsTree, path: string, meta: Pick<PutMeta, 'mtimeNs'>, content: (mtime: Mtime | undefined) => Promise<{ cid: CID; bytes: number }>, opts: ReadOptions): Promise<void> {
   const { dir, name } = parentAndName(path)
   const parent = await tree.resolve(dir, opts, await tree.latest(opts))
   if (parent.kind !== 'dir') throw errno('ENOTDIR')
-  const mtime: Mtime | undefined = tree.ctx.settings.preserveMtime ? toMtime(source.mtimeNs) : undefined
-  const file = await importStaged(tree, fs, path, source, mtime, opts)
+  const { cid, bytes } = await content(tree.ctx.settings.preserveMtime ? toMtime(meta.mtimeNs) : undefined)
+  const file = await loadNode(tree.ctx, cid, opts, { Hash: cid, Tsize: bytes })
   await tree.change(opts, async (root) => ({
     root: await tree.editDir(root, dir, async (d) => {
       const link = await findLink(tree.ctx, d, name, opts)
@@ -118,11 +126,6 @@ export async function putFile(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteSt
     }, opts),
     result: undefined,
   }))
-}
-
-async function importStaged(tree: UnixfsTree, fs: Pick<HeliaUnixFS, 'addByteStream'>, path: string, source: PutSource, mtime: Mtime | undefined, opts: ReadOptions): Promise<TreeNode> {
-  const { cid, bytes } = await importFile(tree.ctx.settings, fs, path, source, mtime, opts)
-  return loadNode(tree.ctx, cid, opts, { Hash: cid, Tsize: bytes })
 }
 
 /**
