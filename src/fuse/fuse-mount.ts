@@ -17,7 +17,7 @@ export interface FuseMountOptions extends OpDeadlines {
    */
   attrTimeout: number
   entryTimeout: number
-  /** Largest write the kernel sends in one call (libfuse 2 caps it at 128 KiB). */
+  /** Largest read or write the kernel sends in one call (up to 1 MiB: the binding negotiates FUSE_MAX_PAGES). */
   maxWrite: number
 }
 
@@ -25,7 +25,7 @@ export const DEFAULT_FUSE_OPTIONS: Readonly<FuseMountOptions> = Object.freeze({
   allowOther: false,
   attrTimeout: 1,
   entryTimeout: 1,
-  maxWrite: 131072,
+  maxWrite: 1_048_576,
   opTimeoutMs: 30_000,
   syncTimeoutMs: 600_000,
 })

@@ -26,7 +26,7 @@ if (!backing || !mnt) {
 type Cb = (...args: unknown[]) => void;
 const real = (p: string) => path.join(backing, p);
 const errno = (err: NodeJS.ErrnoException | null) => (err ? (err.errno ?? Fuse.EIO) : 0);
-const stats = { maxWrite: 0, creates: {} as Record<string, { uid: number; gid: number; pid: number }>, noPath: [] as string[] };
+const stats = { maxWrite: 0, maxRead: 0, creates: {} as Record<string, { uid: number; gid: number; pid: number }>, noPath: [] as string[] };
 /** Records an op on a handle that libfuse sent without a path (its file has no name). */
 const seen = (op: string, p: string) => {
   if (p === '' && !stats.noPath.includes(op)) stats.noPath.push(op);
@@ -75,6 +75,7 @@ const ops = {
   },
   read(p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) {
     seen('read', p);
+    if (len > stats.maxRead) stats.maxRead = len;
     fs.read(fd, buf, 0, len, pos, (err, n) => cb(err ? errno(err) : n));
   },
   write(p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) {
@@ -122,7 +123,7 @@ const ops = {
 const fuse = new Fuse(mnt, ops, {
   timeout: { default: 120000 },
   extraOptions: [
-    'big_writes', 'max_write=131072', 'max_read=131072', 'use_ino', 'readdir_ino',
+    'big_writes', 'max_write=1048576', 'max_read=1048576', 'use_ino', 'readdir_ino',
     'attr_timeout=1', 'entry_timeout=1', 'negative_timeout=0',
     'fsname=ipfs-vfs-test', 'subtype=ipfs-vfs-test', 'allow_other', 'default_permissions', 'hard_remove',
   ],
