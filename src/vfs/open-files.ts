@@ -152,11 +152,10 @@ export class ObjectNodes {
       } catch (err) {
         // The caller hears of the failure, but the bytes stay owed to the store: durably now, in a
         // local copy (an upload's bytes are read back into one).
-        await staged
-          .stageLocally()
-          .then(() => staged.sync())
-          .then(() => this.#recordPending(node, staged, true))
-          .catch(() => {})
+        if (await staged.stageLocally().then(() => true, () => false)) await staged.sync().then(() => this.#recordPending(node, staged, true)).catch(() => {})
+        // An upload whose bytes cannot be read back (the store lost a piece) has nothing left to
+        // keep: the copy goes with the last handle, and the path shows what the store has.
+        else staged.dirty = false
         throw toVfsError(err, 'flush', node.rel)
       }
       staged.isNew = false

@@ -1,21 +1,28 @@
 /**
  * /ipfs behind the real Vfs (in process, as FUSE would drive it): staged writes become one put on
- * close, the editor's write-temp-then-rename, random writes and truncate through staging, and the
- * /ipfs rules (EROFS under /.cid, the CID attribute, EXDEV to another mount) as the Vfs answers them.
+ * close, the editor's write-temp-then-rename, random writes and truncate through staging, a new
+ * file written in order imported while it is written (no local copy) and moved to local staging
+ * when it stops being written in order, and the /ipfs rules (EROFS under /.cid, the CID attribute,
+ * EXDEV to another mount) as the Vfs answers them.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createLocalBackend } from '../../src/mounts/local.ts'
+import { unixfs } from '@helia/unixfs'
 import { createIpfsBackend, type IpfsBackend } from '../../src/mounts/ipfs/backend.ts'
+import { fileImportOptions, KUBO_UNIXFS_V1_2025, toMtime } from '../../src/mounts/ipfs/import-settings.ts'
 import { openHeliaEngine, type HeliaEngine } from '../../src/mounts/ipfs/engine.ts'
 import { Vfs } from '../../src/vfs/vfs.ts'
 import { type FsLike, vfsFs } from '../support/fs-like.ts'
 
 interface Ctx {
   dir: string
+  /** Blockstore puts fail while this is set (a full or broken disk under the Helia repository). */
+  failPuts: boolean
   engine: HeliaEngine
   backend: IpfsBackend
   vfs: Vfs
@@ -28,7 +35,12 @@ test.before.each(async (ctx) => {
   ctx.dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-'))
   await mkdir(join(ctx.dir, 'local'))
   ctx.engine = await openHeliaEngine({ dir: join(ctx.dir, 'helia') })
-  ctx.backend = await createIpfsBackend({ helia: ctx.engine.helia })
+  ctx.failPuts = false
+  const { blockstore, datastore, pins } = ctx.engine.helia
+  const failing = Object.assign(Object.create(blockstore) as typeof blockstore, {
+    put: (...args: Parameters<typeof blockstore.put>) => (ctx.failPuts ? Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })) : blockstore.put(...args)),
+  })
+  ctx.backend = await createIpfsBackend({ helia: { blockstore: failing, datastore, pins } })
   ctx.vfs = new Vfs({ stagingDir: join(ctx.dir, 'staging') })
   ctx.vfs.addMount('/ipfs', ctx.backend)
   ctx.vfs.addMount('/local', createLocalBackend({ root: join(ctx.dir, 'local') }))
@@ -105,6 +117,84 @@ test('metadata, symlinks and the CID attribute through the Vfs; /.cid is read-on
   assert.is(await outcome(fs.mkdir('/ipfs/.cid/new')), 'EROFS')
   assert.not.ok((await fs.readdir('/ipfs')).includes('.cid'))
   assert.is(await outcome(vfs.rename('/ipfs/f', '/local/f')), 'EXDEV')
+})
+
+const staged = (ctx: Ctx): Promise<string[]> => readdir(join(ctx.dir, 'staging')).catch(() => [])
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+/** The CID @helia/unixfs gives `bytes` with the metadata the file has now. */
+async function importedCid(ctx: Ctx, path: string, bytes: Uint8Array): Promise<string> {
+  const st = await ctx.fs.stat(path)
+  const fs = unixfs({ blockstore: ctx.engine.helia.blockstore })
+  return (await fs.addByteStream([bytes], fileImportOptions(KUBO_UNIXFS_V1_2025, { mode: st.mode & 0o7777, mtime: toMtime(st.mtimeNs) }))).toString()
+}
+
+test('a new file written in order goes to the store as it is written: no local copy, the CID of importing its bytes', async (ctx) => {
+  const { fs, vfs } = ctx
+  const bytes = randomBytes(5 * 1_048_576 + 12_345)
+  const h = await fs.open('/ipfs/big', 'w')
+  for (let at = 0; at < bytes.length; at += 131_072) await h.write(bytes.subarray(at, at + 131_072), at)
+  assert.equal(await staged(ctx), [], 'nothing staged on local disk while it is written in order')
+  assert.is((await h.stat()).size, bytes.length)
+  await h.sync()
+  assert.is(sha(await fs.readFile('/ipfs/big')), sha(bytes), 'fsync stored it: another reader sees it all')
+  await h.close()
+  assert.is((await vfs.getxattr('/ipfs/big', 'user.ipfs.cid')).toString(), await importedCid(ctx, '/ipfs/big', bytes))
+  assert.equal(await staged(ctx), [])
+})
+
+test('a file stops being written in order (a read, a write back at its start, a truncate): it moves to local staging and keeps every byte', async (ctx) => {
+  const { fs, vfs } = ctx
+  for (const turn of ['read', 'header fix-up', 'truncate'] as const) {
+    const path = `/ipfs/${turn.replace(' ', '-')}`
+    const bytes = randomBytes(3 * 1_048_576 + 777)
+    const h = await fs.open(path, 'w+')
+    await h.write(bytes.subarray(0, 2_500_000), 0)
+    assert.equal(await staged(ctx), [], `${turn}: in order so far`)
+    if (turn === 'read') assert.ok((await h.read(1000, 1_048_000)).equals(bytes.subarray(1_048_000, 1_049_000)), 'a read across a leaf boundary')
+    if (turn === 'header fix-up') {
+      bytes.write('PACK', 0)
+      await h.write(bytes.subarray(0, 4), 0)
+    }
+    if (turn === 'truncate') await h.truncate(2_000_000)
+    assert.is((await staged(ctx)).length, 1, `${turn}: a local copy now`)
+    const rest = turn === 'truncate' ? 2_000_000 : 2_500_000
+    await h.write(bytes.subarray(rest), rest)
+    await h.close()
+    const want = turn === 'truncate' ? Buffer.concat([bytes.subarray(0, 2_000_000), bytes.subarray(rest)]) : bytes
+    assert.is(sha(await fs.readFile(path)), sha(want), turn)
+    assert.is((await vfs.getxattr(path, 'user.ipfs.cid')).toString(), await importedCid(ctx, path, want), turn)
+    assert.equal(await staged(ctx), [], `${turn}: the local copy goes once stored`)
+  }
+})
+
+test('a store failure while a file is imported as it is written: write or close answers its errno, the old file shows again', async (ctx) => {
+  const { fs } = ctx
+  const old = randomBytes(100)
+  await fs.writeFile('/ipfs/f', old)
+  const h = await fs.open('/ipfs/f', 'w')
+  await h.write(randomBytes(1_048_576), 0)
+  ctx.failPuts = true
+  const outcomes = [await outcome(h.write(randomBytes(2_097_152), 1_048_576)), await outcome(h.close())]
+  assert.ok(outcomes.includes('ENOSPC'), `the store's errno reaches write or close: ${outcomes.join(', ')}`)
+  ctx.failPuts = false
+  assert.is(sha(await fs.readFile('/ipfs/f')), sha(old), 'what was there before is untouched')
+})
+
+test('a commit that fails after the writes keeps the bytes in a local copy; the next fsync stores them', async (ctx) => {
+  const { fs } = ctx
+  const bytes = randomBytes(2 * 1_048_576 + 5)
+  const writer = await fs.open('/ipfs/g', 'w')
+  await writer.write(bytes, 0)
+  const other = await fs.open('/ipfs/g', 'r+')
+  ctx.failPuts = true
+  assert.is(await outcome(writer.close()), 'ENOSPC', 'the partial last leaf and the file node cannot be stored')
+  assert.is((await staged(ctx)).length, 1, 'the bytes went to a local copy')
+  ctx.failPuts = false
+  await other.sync()
+  await other.close()
+  assert.is(sha(await fs.readFile('/ipfs/g')), sha(bytes))
+  assert.equal(await staged(ctx), [])
 })
 
 test.run()

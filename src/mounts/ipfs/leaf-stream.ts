@@ -23,6 +23,8 @@ import { type DagContext, type ReadOptions, readBlock } from './nodes.ts'
 
 /** Leaves being written at once; an append waits while this many are in flight (backpressure). */
 const MAX_PUTS = 4
+/** The first buffer of a new file's first chunk. */
+const MIN_TAIL = 64 * 1024
 /** Chunk buffers kept for reuse once their leaf is stored (allocating 1 MiB per leaf kept the GC busy). */
 const MAX_SPARE = MAX_PUTS + 2
 
@@ -61,14 +63,28 @@ export class LeafStream {
     const chunkSize = this.#ctx.settings.chunkSize
     let offset = 0
     while (offset < bytes.length) {
-      this.#tail ??= this.#spare.pop() ?? Buffer.allocUnsafeSlow(chunkSize)
       const n = Math.min(bytes.length - offset, chunkSize - this.#tailLength)
-      this.#tail.set(bytes.subarray(offset, offset + n), this.#tailLength)
+      const tail = this.#room(this.#tailLength + n)
+      tail.set(bytes.subarray(offset, offset + n), this.#tailLength)
       this.#tailLength += n
       offset += n
       if (this.#tailLength === chunkSize) this.#storeTail()
     }
-    return this.#puts.size < MAX_PUTS ? Promise.resolve() : this.#room()
+    return this.#puts.size < MAX_PUTS ? Promise.resolve() : this.#fewerPuts()
+  }
+
+  /**
+   * The chunk being filled, with room for `length` bytes. A new file's first chunk grows as it
+   * fills (a small file never takes a whole chunk of memory); later chunks reuse full buffers.
+   */
+  #room(length: number): Buffer {
+    const chunkSize = this.#ctx.settings.chunkSize
+    const tail = this.#tail
+    if (tail !== undefined && tail.length >= length) return tail
+    const grown = tail === undefined && this.#leaves.length > 0 ? (this.#spare.pop() ?? Buffer.allocUnsafeSlow(chunkSize)) : Buffer.allocUnsafeSlow(Math.min(chunkSize, Math.max(MIN_TAIL, length, 2 * (tail?.length ?? 0))))
+    if (tail !== undefined) tail.copy(grown, 0, 0, this.#tailLength)
+    this.#tail = grown
+    return grown
   }
 
   /** The full chunk becomes the next leaf: hashed here, written in the background. */
@@ -84,7 +100,7 @@ export class LeafStream {
     const settled: Promise<void> = stored
       .then(
         () => {
-          if (this.#spare.length < MAX_SPARE && !this.#aborted) this.#spare.push(block)
+          if (this.#spare.length < MAX_SPARE && !this.#aborted && block.length === this.#ctx.settings.chunkSize) this.#spare.push(block)
         },
         (err: unknown) => {
           this.#failed ??= err as Error
@@ -94,7 +110,7 @@ export class LeafStream {
     this.#puts.add(settled)
   }
 
-  async #room(): Promise<void> {
+  async #fewerPuts(): Promise<void> {
     while (this.#puts.size >= MAX_PUTS) await Promise.race(this.#puts)
     if (this.#failed) throw this.#failed
   }
