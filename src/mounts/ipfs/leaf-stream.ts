@@ -153,8 +153,8 @@ export class LeafStream {
     const leaves = this.#leaves.slice(0, full)
     const partial = rest === 0 ? undefined : this.#leaves[full]
     const tail = rest === 0 || partial !== undefined ? undefined : Buffer.from((this.#tail as Buffer).subarray(0, rest))
-    await Promise.all(leaves.map((leaf) => leaf.stored))
-    const last = tail ?? (partial === undefined ? undefined : (await partial.stored, await readBlock(this.#ctx, partial.cid, opts)).subarray(0, rest))
+    await Promise.all([...leaves, ...(partial === undefined ? [] : [partial])].map((leaf) => leaf.stored))
+    const last = tail ?? (partial === undefined ? undefined : (await readBlock(this.#ctx, partial.cid, opts)).subarray(0, rest))
     const options = { ...fileImportOptions(this.#ctx.settings, meta), signal: opts.signal }
     // One chunk or less: the importer decides from the bytes whether it stays a raw leaf or is
     // wrapped with the metadata.
