@@ -20,20 +20,20 @@ import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import type { Helia } from 'helia'
 import type { CID } from 'multiformats/cid'
 import { z } from 'zod'
-import type { Backend, CallOptions } from '../../vfs/backend.ts'
+import type { Backend } from '../../vfs/backend.ts'
 import { VfsError } from '../../vfs/errors.ts'
-import { writable } from './cid-paths.ts'
 import type { EditContext } from './dir-edit.ts'
 import { boundary, errno } from './errors.ts'
-import { KUBO_UNIXFS_V1_2025, toMtime } from './import-settings.ts'
+import { KUBO_UNIXFS_V1_2025 } from './import-settings.ts'
 import { cachedBlocks, Lru } from './cache.ts'
 import type { Owner, TreeNode } from './nodes.ts'
 import { LeafStream } from './leaf-stream.ts'
-import { changeMeta, linkFile, mkdir, putFile, remove, rename, symlink } from './ops.ts'
+import { linkFile } from './ops.ts'
 import { CID_XATTR, readSide } from './read-side.ts'
 import { RootPinner } from './root-pin.ts'
 import { openFileReader } from './reader.ts'
 import { UnixfsTree } from './tree.ts'
+import { changeRunner, treeWrites } from './tree-writes.ts'
 import { unixfsCapabilities } from './capabilities.ts'
 
 export { CID_XATTR }
@@ -98,58 +98,15 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
   }
   const reads = readSide({ ctx, owner, listConcurrency, check, root: async () => tree.root, openFile: async (node, path) => openFileReader(ctx, node, path) })
 
-  /** A change to the tree: EROFS under /.cid, then the op itself; its root is pinned once the queue is idle. */
-  function changing(op: string, path: string, opts: CallOptions | undefined, fn: () => Promise<void>): Promise<void> {
-    return boundary(op, path, opts, async () => {
-      check()
-      writable(path)
-      await fn()
-      pinner.changed()
-    })
-  }
+  /** Each change's root is pinned once the queue is idle. */
+  const changing = changeRunner(check, () => pinner.changed())
 
   const backend: IpfsBackend = {
     ...reads,
     capabilities: unixfsCapabilities(ctx.settings.preserveMtime),
     rootCid: () => tree.root.cid,
 
-    mkdir: (path, mode, opts) => changing('mkdir', path, opts, () => mkdir(tree, path, mode, opts ?? {})),
-    rmdir: (path, opts) => changing('rmdir', path, opts, () => remove(tree, path, true, opts ?? {})),
-    unlink: (path, opts) => changing('unlink', path, opts, () => remove(tree, path, false, opts ?? {})),
-
-    rename: (from, to, opts) =>
-      changing('rename', from, opts, async () => {
-        writable(to)
-        await rename(tree, from, to, opts ?? {})
-      }),
-
-    symlink: (target, path, opts) => changing('symlink', path, opts, () => symlink(tree, target, path, opts ?? {})),
-
-    chmod: (path, mode, opts) =>
-      changing('chmod', path, opts, () =>
-        changeMeta(tree, path, (node) => {
-          if (node.kind === 'symlink') throw errno('ENOTSUP')
-          return { mode: mode & 0o7777 }
-        }, opts ?? {}),
-      ),
-
-    /** mtime to the nanosecond; UnixFS has no atime, so an atime alone changes nothing (after checking the path). */
-    ...(ctx.settings.preserveMtime
-      ? {
-          utimens: (path: string, times: { atimeNs?: bigint; mtimeNs?: bigint }, opts?: CallOptions) =>
-            changing('utimens', path, opts, async () => {
-              const mtimeNs = times.mtimeNs
-              if (mtimeNs === undefined) await tree.resolve(writable(path), opts)
-              else await changeMeta(tree, path, () => ({ mtime: toMtime(mtimeNs) }), opts ?? {})
-            }),
-        }
-      : {}),
-
-    put: (path, source, opts) =>
-      changing('put', path, opts, async () => {
-        if (path === '/') throw errno('EISDIR')
-        await putFile(tree, fs, path, source, opts ?? {})
-      }),
+    ...treeWrites({ tree, importer: fs, changing, nodeAt: reads.nodeAt }),
 
     /** A file written in order from 0 is imported as it is written: leaf-stream.ts. */
     createUpload: () => {

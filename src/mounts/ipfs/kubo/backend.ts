@@ -20,16 +20,16 @@
 import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import { z } from 'zod'
 import type { CallOptions } from '../../../vfs/backend.ts'
-import { writable } from '../cid-paths.ts'
 import { cachedBlocks, Lru } from '../cache.ts'
 import type { EditContext, MetaChange } from '../dir-edit.ts'
-import { boundary, errno } from '../errors.ts'
-import { KUBO_UNIXFS_V1_2025, toMtime } from '../import-settings.ts'
+import { errno } from '../errors.ts'
+import { KUBO_UNIXFS_V1_2025 } from '../import-settings.ts'
 import type { IpfsBackend } from '../backend.ts'
 import type { Owner, TreeNode } from '../nodes.ts'
-import { changeMeta, mkdir, putFile, remove, rename, symlink } from '../ops.ts'
+import { changeMeta } from '../ops.ts'
 import { readSide } from '../read-side.ts'
 import { UnixfsTree } from '../tree.ts'
+import { changeRunner, treeWrites } from '../tree-writes.ts'
 import { MfsRoot } from './mfs-root.ts'
 import { openKuboReader } from './reader.ts'
 import { carImporter, type KuboConnection, rpcBlocks } from './rpc.ts'
@@ -90,14 +90,10 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
     openFile: async (node, path) => openKuboReader(conn, ctx, node, path),
   })
 
-  function changing(op: string, path: string, opts: CallOptions | undefined, fn: () => Promise<void>): Promise<void> {
-    return boundary(op, path, opts, async () => {
-      check()
-      writable(path)
-      await fn()
-      rootCid = (await mfs.root({})).cid
-    })
-  }
+  /** After each change, the root as MFS has it now. */
+  const changing = changeRunner(check, async () => {
+    rootCid = (await mfs.root({})).cid
+  })
 
   /** chmod/utimens: of the MFS root itself through the daemon (mfs-root.ts), of anything else as the Helia engine does. */
   function meta(path: string, change: (node: TreeNode) => MetaChange, opts: CallOptions | undefined): Promise<void> {
@@ -115,40 +111,7 @@ export async function createKuboBackend(components: { kubo: KuboConnection }, in
     /** The root CID last seen (`user.ipfs.cid` on '/' asks MFS). */
     rootCid: () => rootCid,
 
-    mkdir: (path, mode, opts) => changing('mkdir', path, opts, () => mkdir(tree, path, mode, opts ?? {})),
-    rmdir: (path, opts) => changing('rmdir', path, opts, () => remove(tree, path, true, opts ?? {})),
-    unlink: (path, opts) => changing('unlink', path, opts, () => remove(tree, path, false, opts ?? {})),
-    rename: (from, to, opts) =>
-      changing('rename', from, opts, async () => {
-        writable(to)
-        await rename(tree, from, to, opts ?? {})
-      }),
-    symlink: (target, path, opts) => changing('symlink', path, opts, () => symlink(tree, target, path, opts ?? {})),
-
-    chmod: (path, mode, opts) =>
-      changing('chmod', path, opts, () =>
-        meta(path, (node) => {
-          if (node.kind === 'symlink') throw errno('ENOTSUP')
-          return { mode: mode & 0o7777 }
-        }, opts),
-      ),
-
-    ...(options.preserveMtime
-      ? {
-          utimens: (path: string, times: { atimeNs?: bigint; mtimeNs?: bigint }, opts?: CallOptions) =>
-            changing('utimens', path, opts, async () => {
-              const mtimeNs = times.mtimeNs
-              if (mtimeNs === undefined) await reads.nodeAt(path, opts)
-              else await meta(path, () => ({ mtime: toMtime(mtimeNs) }), opts)
-            }),
-        }
-      : {}),
-
-    put: (path, source, opts) =>
-      changing('put', path, opts, async () => {
-        if (path === '/') throw errno('EISDIR')
-        await putFile(tree, importer, path, source, opts ?? {})
-      }),
+    ...treeWrites({ tree, importer, changing, nodeAt: reads.nodeAt, meta }),
 
     /** Waits for queued changes to land; the RPC client holds no connection to close. */
     close: async () => {
