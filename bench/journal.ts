@@ -89,7 +89,7 @@ export async function journalSection(scratch: string, stops: (() => Promise<void
       (err: { stdout?: string; stderr?: string }) => ({ ok: false, text: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
     )
     const checked = /crash: (\d+) rounds, (\d+) acknowledged files checked/.exec(r.text)
-    out.push(`crash consistency: ${CRASH_ROUNDS} SIGKILL rounds on /local and /obj: ${r.ok ? 'ok' : 'FAILED'}${checked ? `, ${checked[2]} acknowledged files checked` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
+    out.push(`crash consistency: ${CRASH_ROUNDS} SIGKILL rounds on /local, /obj and /ipfs: ${r.ok ? 'ok' : 'FAILED'}${checked ? `, ${checked[2]} acknowledged files checked` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
     if (!r.ok) out.push(r.text.split('\n').slice(-30).join('\n'))
   }
   return out

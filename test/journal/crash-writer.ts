@@ -23,8 +23,9 @@ function rand(): number {
 const manifestFd = openSync(manifest, 'a')
 for (let i = 0; i < count; i++) {
   const name = `${prefix}-${i}`
-  // Mostly small files, some spanning several 128 KiB FUSE writes.
-  const size = rand() < 0.8 ? Math.floor(rand() * 8192) : Math.floor(rand() * 400_000)
+  // Mostly small files, some spanning several FUSE writes, a few several 1 MiB chunks of /ipfs.
+  const kind = rand()
+  const size = kind < 0.8 ? Math.floor(rand() * 8192) : kind < 0.96 ? Math.floor(rand() * 400_000) : Math.floor(rand() * 3_500_000)
   const words = new Uint32Array(Math.ceil(size / 4))
   for (let w = 0; w < words.length; w++) words[w] = Math.floor(rand() * 2 ** 32)
   const data = Buffer.from(words.buffer, 0, size)

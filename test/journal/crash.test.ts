@@ -1,6 +1,7 @@
 /**
  * Crash consistency, in the spirit of JuiceFS's crash CI: writers put files through the mount
- * into /local and into /obj (a whole-object store, staged), recording each in a manifest outside
+ * into /local, into /obj (a whole-object store, staged) and into /ipfs (whole-object, new files
+ * imported while they are written), recording each in a manifest outside
  * the mount only after fsync of the file and of its folder; the daemon is SIGKILLed at a random
  * moment; after the next start (which clears the dead mount and recovers) every recorded file
  * has its size and sha256. CRASH_ROUNDS rounds (default 20; the bench script runs more).
@@ -16,7 +17,7 @@ import { NODE, ROOT, type TestMount, startMount } from '../support/mount.ts'
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 20)
 const DAEMON = 'test/journal/journal-daemon.ts'
-const TARGETS = ['local', 'obj'] as const
+const TARGETS = ['local', 'obj', 'ipfs'] as const
 const test = suite('crash')
 
 interface Recorded {
@@ -56,12 +57,12 @@ async function check(m: TestMount, target: string, recorded: Recorded[]): Promis
   return bad
 }
 
-test(`every file acknowledged by fsync survives SIGKILL of the daemon (${ROUNDS} rounds, /local and /obj)`, async () => {
+test(`every file acknowledged by fsync survives SIGKILL of the daemon (${ROUNDS} rounds, /local, /obj and /ipfs)`, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ipfs-vfs-test-crash-'))
   const manifests = Object.fromEntries(TARGETS.map((t) => [t, join(dir, `manifest-${t}`)])) as Record<(typeof TARGETS)[number], string>
   let m: TestMount | undefined
   let total = 0
-  const checked = { local: 0, obj: 0 }
+  const checked = { local: 0, obj: 0, ipfs: 0 }
   /** What the recoveries did, summed from the daemons' log lines (how often a kill hit an upload or an operation). */
   const recovered = { resumed: 0, reapplied: 0, confirmed: 0, rolledBack: 0, discarded: 0 }
   const count = (logs: string) => {

@@ -1,7 +1,8 @@
 /**
  * The real daemon (src/cli/daemon.ts: Service with the journal, control socket, FUSE) over
- * /local and /obj, the whole-object test store (test/support/dir-object-backend.ts), which no
- * config can describe. Usage: journal-daemon.ts MOUNTPOINT STATE LOCAL OBJ (as test-daemon.ts).
+ * /local, /ipfs (embedded Helia in the state directory) and /obj, the whole-object test store
+ * (test/support/dir-object-backend.ts), which no config can describe.
+ * Usage: journal-daemon.ts MOUNTPOINT STATE LOCAL OBJ (as test-daemon.ts).
  *
  * Test-only fault injection, read by this script and nowhere else:
  *   IPFS_VFS_TEST_CRASH_AFTER_INTENT=OP[:TEXT]  SIGKILL this process as soon as the intent of an
@@ -18,7 +19,7 @@ import { createDirObjectBackend } from '../support/dir-object-backend.ts'
 
 const [mountpoint, stateDir, localRoot, objectRoot] = process.argv.slice(2) as [string, string, string, string]
 const journalOff = process.env.IPFS_VFS_TEST_JOURNAL === 'off'
-const config = parseConfig(JSON.stringify({ mounts: { '/local': { type: 'local', root: localRoot } }, ...(journalOff ? { journal: { enabled: false } } : {}) }), '(journal-daemon)', { stateDir })
+const config = parseConfig(JSON.stringify({ mounts: { '/local': { type: 'local', root: localRoot }, '/ipfs': { type: 'ipfs' } }, ...(journalOff ? { journal: { enabled: false } } : {}) }), '(journal-daemon)', { stateDir })
 
 const failPut = process.env.IPFS_VFS_TEST_FAIL_PUT
 const daemon = await Daemon.start(config, mountpoint, {
