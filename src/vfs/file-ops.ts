@@ -171,7 +171,7 @@ export class FileOps {
     const { node } = h
     // An unlinked (or replaced) file has no name to look up: its handles' copy is the file.
     if (node.gone && node.staged) {
-      const s = stagedStat(node.staged, undefined)
+      const s = stagedStat(node.staged, undefined, node.mount.backend.capabilities.atime)
       return { ...s, nlink: 0, ino: this.#inoOf.get(node) ?? this.#vfs.inodes.forMount(node.mount.id, node.rel, undefined), blocks: Math.ceil(s.size / 512) }
     }
     const stat = await this.#vfs.statIn(node.mount, node.rel, vfsPath(node.mount, node.rel), opts)

@@ -242,9 +242,15 @@ function key(mount: Mount, rel: string): string {
   return `${mount.id}:${rel}`
 }
 
-/** The stat of a staged file as it stands now (size and times of the local copy). */
-export function stagedStat(staged: StagedFile, base: Stat | undefined): Stat {
-  const { mode, uid, gid, mtimeNs, atimeNs } = staged.meta
+/**
+ * The stat of a staged file as it stands now (size and times of the local copy). A store that
+ * keeps no atime reports the mtime in its place, and so does its staged copy: otherwise a file
+ * still open (the kernel sends release after close(2) returns) would show an atime it is about to
+ * lose.
+ */
+export function stagedStat(staged: StagedFile, base: Stat | undefined, keepsAtime: boolean): Stat {
+  const { mode, uid, gid, mtimeNs } = staged.meta
+  const atimeNs = keepsAtime ? staged.meta.atimeNs : mtimeNs
   return {
     mode: S_IFREG | (mode & 0o7777),
     size: staged.size,

@@ -181,7 +181,7 @@ export class Vfs {
     const staged = this.nodes.get(mount, rel)?.staged
     if (staged) {
       const base = staged.isNew ? undefined : await this.#backendStat(mount, rel, path, opts).catch(() => undefined)
-      return this.#withIno(mount, rel, stagedStat(staged, base))
+      return this.#withIno(mount, rel, stagedStat(staged, base, mount.backend.capabilities.atime))
     }
     return this.#withIno(mount, rel, await this.#backendStat(mount, rel, path, opts))
   }

@@ -119,6 +119,20 @@ test('metadata, symlinks and the CID attribute through the Vfs; /.cid is read-on
   assert.is(await outcome(vfs.rename('/ipfs/f', '/local/f')), 'EXDEV')
 })
 
+test('a file whose release has not come yet (the kernel sends it after close returns) reports the atime the store keeps: none, so the mtime', async ({ vfs }) => {
+  const fh = await vfs.create('/ipfs/f', 0o644, 0o1)
+  await vfs.write(fh, Buffer.from('x'), 0)
+  await vfs.flush(fh)
+  await vfs.utimens('/ipfs/f', 1_600_000_000_123_456_789n, 1_500_000_000_987_654_321n)
+  const open = await vfs.stat('/ipfs/f')
+  assert.is(open.mtimeNs, 1_500_000_000_987_654_321n)
+  assert.is(open.atimeNs, open.mtimeNs, 'while the handle is open')
+  assert.is((await vfs.fstat(fh)).atimeNs, open.mtimeNs, 'by the handle')
+  await vfs.release(fh)
+  const closed = await vfs.stat('/ipfs/f')
+  assert.equal([closed.atimeNs, closed.mtimeNs], [open.mtimeNs, open.mtimeNs], 'after release, from the store')
+})
+
 const staged = (ctx: Ctx): Promise<string[]> => readdir(join(ctx.dir, 'staging')).catch(() => [])
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
