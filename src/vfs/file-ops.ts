@@ -272,15 +272,31 @@ export class FileOps {
   }
 
   /**
-   * chmod/chown/utimens of a file that is staged: the change rides along with the next upload
-   * (cp -p and rsync set times on the open file before close). False when nothing is staged.
+   * chmod/chown/utimens of a file that is staged (false when nothing is). With changes not
+   * uploaded yet, the new metadata rides along with the next upload (cp -p and rsync set times on
+   * the open file before close). When everything staged is already in the store (a file closed
+   * whose release has not come yet: the kernel sends it after close(2) returns), `inStore` makes
+   * the change in the store now, as for a file not open at all; the staged copy keeps it too, for
+   * an upload after more writes.
    */
-  async setStagedMeta(mount: Mount, rel: string, meta: Partial<StagedMeta>): Promise<boolean> {
+  async setStagedMeta(mount: Mount, rel: string, meta: Partial<StagedMeta>, inStore: () => Promise<void>): Promise<boolean> {
     const node = this.#nodes.get(mount, rel)
-    if (!node?.staged || node.gone) return false
-    Object.assign(node.staged.meta, meta)
-    node.staged.markDirty()
-    if (node.refs === 0) await this.#nodes.upload(node)
+    const staged = node?.staged
+    if (!node || !staged || node.gone) return false
+    if (staged.dirty) {
+      Object.assign(staged.meta, meta)
+      staged.markDirty()
+      if (node.refs === 0) await this.#nodes.upload(node)
+      return true
+    }
+    const before = { ...staged.meta }
+    Object.assign(staged.meta, meta)
+    try {
+      await inStore()
+    } catch (err) {
+      staged.meta = before
+      throw err
+    }
     return true
   }
 

@@ -375,9 +375,11 @@ export class Vfs {
   async chmod(path: string, mode: number, opts?: OpOptions): Promise<void> {
     const t = this.#changeable(path, 'chmod')
     await this.journaled('chmod', t, [t.path], { mode: mode & 0o7777 }, async () => {
-      if (await this.files.setStagedMeta(t.mount, t.rel, { mode: mode & 0o7777 })) return this.changed(t)
-      this.require(t, 'chmod', 'chmod', 'ENOTSUP')
-      await call(() => t.mount.backend.chmod?.(t.rel, mode & 0o7777, opts) as Promise<void>, 'chmod', t.path)
+      const inStore = async () => {
+        this.require(t, 'chmod', 'chmod', 'ENOTSUP')
+        await call(() => t.mount.backend.chmod?.(t.rel, mode & 0o7777, opts) as Promise<void>, 'chmod', t.path)
+      }
+      if (!(await this.files.setStagedMeta(t.mount, t.rel, { mode: mode & 0o7777 }, inStore))) await inStore()
       this.changed(t)
     })
   }
@@ -389,13 +391,15 @@ export class Vfs {
     const u = uid === -1 || uid === 0xffffffff ? current.uid : uid
     const g = gid === -1 || gid === 0xffffffff ? current.gid : gid
     await this.journaled('chown', t, [t.path], { uid: u, gid: g }, async () => {
-      if (await this.files.setStagedMeta(t.mount, t.rel, { uid: u, gid: g })) return this.changed(t)
-      // chown(2) to the owner it already has changes nothing, so it succeeds even where the store
-      // keeps no owners: `cp -a`, `tar x` and `mv` across mounts, run as root, chown every folder
-      // they create and fail on ENOTSUP.
-      if (!t.mount.backend.capabilities.chown && u === current.uid && g === current.gid) return
-      this.require(t, 'chown', 'chown', 'ENOTSUP')
-      await call(() => t.mount.backend.chown?.(t.rel, u, g, opts) as Promise<void>, 'chown', t.path)
+      const inStore = async () => {
+        // chown(2) to the owner it already has changes nothing, so it succeeds even where the store
+        // keeps no owners: `cp -a`, `tar x` and `mv` across mounts, run as root, chown every folder
+        // they create and fail on ENOTSUP.
+        if (!t.mount.backend.capabilities.chown && u === current.uid && g === current.gid) return
+        this.require(t, 'chown', 'chown', 'ENOTSUP')
+        await call(() => t.mount.backend.chown?.(t.rel, u, g, opts) as Promise<void>, 'chown', t.path)
+      }
+      if (!(await this.files.setStagedMeta(t.mount, t.rel, { uid: u, gid: g }, inStore))) await inStore()
       this.changed(t)
     })
   }
@@ -407,9 +411,12 @@ export class Vfs {
     const mtimeNs = mtime === 'omit' ? undefined : mtime === 'now' ? now : mtime
     const args = { ...(atimeNs === undefined ? {} : { atimeNs: String(atimeNs) }), ...(mtimeNs === undefined ? {} : { mtimeNs: String(mtimeNs) }) }
     await this.journaled('utimens', t, [t.path], args, async () => {
-      if (await this.files.setStagedMeta(t.mount, t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) })) return this.changed(t)
-      this.require(t, 'utimens', 'utimens', 'ENOTSUP')
-      await call(() => t.mount.backend.utimens?.(t.rel, { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) }, opts) as Promise<void>, 'utimens', t.path)
+      const times = { ...(atimeNs === undefined ? {} : { atimeNs }), ...(mtimeNs === undefined ? {} : { mtimeNs }) }
+      const inStore = async () => {
+        this.require(t, 'utimens', 'utimens', 'ENOTSUP')
+        await call(() => t.mount.backend.utimens?.(t.rel, times, opts) as Promise<void>, 'utimens', t.path)
+      }
+      if (!(await this.files.setStagedMeta(t.mount, t.rel, times, inStore))) await inStore()
       this.changed(t)
     })
   }

@@ -119,13 +119,17 @@ test('metadata, symlinks and the CID attribute through the Vfs; /.cid is read-on
   assert.is(await outcome(vfs.rename('/ipfs/f', '/local/f')), 'EXDEV')
 })
 
-test('a file whose release has not come yet (the kernel sends it after close returns) reports the atime the store keeps: none, so the mtime', async ({ vfs }) => {
+test('a file closed whose release has not come yet (the kernel sends it after close returns): utimes and chmod reach the store at once; atime is what the store keeps (none: the mtime)', async ({ vfs, backend }) => {
   const fh = await vfs.create('/ipfs/f', 0o644, 0o1)
   await vfs.write(fh, Buffer.from('x'), 0)
   await vfs.flush(fh)
   await vfs.utimens('/ipfs/f', 1_600_000_000_123_456_789n, 1_500_000_000_987_654_321n)
+  await vfs.chmod('/ipfs/f', 0o600)
+  const inStore = await backend.stat('/f')
+  assert.equal([inStore.mtimeNs, inStore.mode & 0o7777], [1_500_000_000_987_654_321n, 0o600], 'in the store before the release')
   const open = await vfs.stat('/ipfs/f')
   assert.is(open.mtimeNs, 1_500_000_000_987_654_321n)
+  assert.is(open.mode & 0o7777, 0o600)
   assert.is(open.atimeNs, open.mtimeNs, 'while the handle is open')
   assert.is((await vfs.fstat(fh)).atimeNs, open.mtimeNs, 'by the handle')
   await vfs.release(fh)
