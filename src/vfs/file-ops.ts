@@ -272,22 +272,21 @@ export class FileOps {
   }
 
   /**
-   * chmod/chown/utimens of a file that is staged (false when nothing is). With changes not
-   * uploaded yet, the new metadata rides along with the next upload (cp -p and rsync set times on
-   * the open file before close). When everything staged is already in the store (a file closed
-   * whose release has not come yet: the kernel sends it after close(2) returns), `inStore` makes
-   * the change in the store now, as for a file not open at all; the staged copy keeps it too, for
-   * an upload after more writes.
+   * chmod/chown/utimens: `inStore` makes the change in the store, unless the file is staged with
+   * changes not uploaded yet; then the new metadata rides along with the next upload (cp -p and
+   * rsync set times on the open file before close). A staged copy whose bytes are all in the store
+   * (a file closed whose release has not come yet: the kernel sends it after close(2) returns)
+   * keeps the change too, for an upload after more writes.
    */
-  async setStagedMeta(mount: Mount, rel: string, meta: Partial<StagedMeta>, inStore: () => Promise<void>): Promise<boolean> {
+  async setMeta(mount: Mount, rel: string, meta: Partial<StagedMeta>, inStore: () => Promise<void>): Promise<void> {
     const node = this.#nodes.get(mount, rel)
-    const staged = node?.staged
-    if (!node || !staged || node.gone) return false
+    const staged = node?.gone ? undefined : node?.staged
+    if (!node || !staged) return inStore()
     if (staged.dirty) {
       Object.assign(staged.meta, meta)
       staged.markDirty()
       if (node.refs === 0) await this.#nodes.upload(node)
-      return true
+      return
     }
     const before = { ...staged.meta }
     Object.assign(staged.meta, meta)
@@ -297,7 +296,6 @@ export class FileOps {
       staged.meta = before
       throw err
     }
-    return true
   }
 
   /**

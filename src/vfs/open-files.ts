@@ -123,7 +123,8 @@ export class ObjectNodes {
       const reader = await source()
       try {
         const { backend } = node.mount
-        node.staged = await this.staging.create(await meta(), reader ?? backend.createUpload?.call(backend, opts), opts)
+        const upload = reader ? undefined : backend.createUpload?.call(backend, opts)
+        node.staged = upload ? await this.staging.createUpload(await meta(), upload) : await this.staging.create(await meta(), reader, opts)
       } finally {
         await reader?.close()
       }

@@ -197,12 +197,14 @@ export class Staging {
     }
   }
 
-  /** A new staged file: empty (held by `upload` when given), or a copy of the object read through `source`. */
-  async create(meta: StagedMeta, source?: Reader | Upload, opts?: CallOptions): Promise<StagedFile> {
-    this.#ready ??= mkdir(this.#dir, { recursive: true }).then(() => {})
-    await this.#ready
-    const localPath = join(this.#dir, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`)
-    if (source !== undefined && 'append' in source) return new StagedFile(localPath, source, 0, meta, true)
+  /** A new file held by the backend's `upload` until it needs a local copy (StagedFile). */
+  async createUpload(meta: StagedMeta, upload: Upload): Promise<StagedFile> {
+    return new StagedFile(await this.#newPath(), upload, 0, meta, true)
+  }
+
+  /** A new staged file: empty, or a copy of the object read through `source`. */
+  async create(meta: StagedMeta, source?: Reader, opts?: CallOptions): Promise<StagedFile> {
+    const localPath = await this.#newPath()
     const fh = await open(localPath, 'wx+', 0o600)
     try {
       const staged = new StagedFile(localPath, fh, 0, meta, source === undefined)
@@ -213,6 +215,13 @@ export class Staging {
       await rm(localPath, { force: true })
       throw toVfsError(err, 'stage', localPath)
     }
+  }
+
+  /** A name for a staged file's local copy, in the folder (made on first need). */
+  async #newPath(): Promise<string> {
+    this.#ready ??= mkdir(this.#dir, { recursive: true }).then(() => {})
+    await this.#ready
+    return join(this.#dir, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`)
   }
 }
 

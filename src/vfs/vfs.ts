@@ -379,7 +379,7 @@ export class Vfs {
         this.require(t, 'chmod', 'chmod', 'ENOTSUP')
         await call(() => t.mount.backend.chmod?.(t.rel, mode & 0o7777, opts) as Promise<void>, 'chmod', t.path)
       }
-      if (!(await this.files.setStagedMeta(t.mount, t.rel, { mode: mode & 0o7777 }, inStore))) await inStore()
+      await this.files.setMeta(t.mount, t.rel, { mode: mode & 0o7777 }, inStore)
       this.changed(t)
     })
   }
@@ -399,7 +399,7 @@ export class Vfs {
         this.require(t, 'chown', 'chown', 'ENOTSUP')
         await call(() => t.mount.backend.chown?.(t.rel, u, g, opts) as Promise<void>, 'chown', t.path)
       }
-      if (!(await this.files.setStagedMeta(t.mount, t.rel, { uid: u, gid: g }, inStore))) await inStore()
+      await this.files.setMeta(t.mount, t.rel, { uid: u, gid: g }, inStore)
       this.changed(t)
     })
   }
@@ -416,7 +416,7 @@ export class Vfs {
         this.require(t, 'utimens', 'utimens', 'ENOTSUP')
         await call(() => t.mount.backend.utimens?.(t.rel, times, opts) as Promise<void>, 'utimens', t.path)
       }
-      if (!(await this.files.setStagedMeta(t.mount, t.rel, times, inStore))) await inStore()
+      await this.files.setMeta(t.mount, t.rel, times, inStore)
       this.changed(t)
     })
   }

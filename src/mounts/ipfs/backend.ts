@@ -28,12 +28,11 @@ import { KUBO_UNIXFS_V1_2025 } from './import-settings.ts'
 import { cachedBlocks, Lru } from './cache.ts'
 import type { Owner, TreeNode } from './nodes.ts'
 import { LeafStream } from './leaf-stream.ts'
-import { linkFile } from './ops.ts'
 import { CID_XATTR, readSide } from './read-side.ts'
 import { RootPinner } from './root-pin.ts'
 import { openFileReader } from './reader.ts'
 import { UnixfsTree } from './tree.ts'
-import { changeRunner, treeWrites } from './tree-writes.ts'
+import { changeRunner, storeFile, treeWrites } from './tree-writes.ts'
 import { unixfsCapabilities } from './capabilities.ts'
 
 export { CID_XATTR }
@@ -118,11 +117,7 @@ function buildBackend(tree: UnixfsTree, fs: ReturnType<typeof heliaUnixfs>, owne
         },
         append: (bytes) => leaves.append(bytes),
         read: (buffer, position, opts) => boundary('read', '/', opts, () => leaves.read(buffer, position, opts)),
-        commit: (path, meta, opts) =>
-          changing('put', path, opts, async () => {
-            if (path === '/') throw errno('EISDIR')
-            await linkFile(tree, path, meta, (mtime) => leaves.fileCid(meta.size, { mode: meta.mode & 0o7777, mtime }, opts), opts ?? {})
-          }),
+        commit: (path, meta, opts) => storeFile(tree, changing, path, meta, (mtime) => leaves.fileCid(meta.size, { mode: meta.mode & 0o7777, mtime }, opts), opts),
         abort: () => leaves.abort(),
       }
     },

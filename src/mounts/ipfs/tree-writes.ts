@@ -4,13 +4,15 @@
  * the Helia engine's pin, the Kubo engine's new MFS root).
  */
 import type { UnixFS as HeliaUnixFS } from '@helia/unixfs'
-import type { Backend, CallOptions } from '../../vfs/backend.ts'
+import type { Mtime } from 'ipfs-unixfs'
+import type { CID } from 'multiformats/cid'
+import type { Backend, CallOptions, PutMeta, TimeUpdate } from '../../vfs/backend.ts'
 import { writable } from './cid-paths.ts'
 import type { MetaChange } from './dir-edit.ts'
 import { boundary, errno } from './errors.ts'
 import { toMtime } from './import-settings.ts'
 import type { TreeNode } from './nodes.ts'
-import { changeMeta, mkdir, putFile, remove, rename, symlink } from './ops.ts'
+import { changeMeta, importFile, linkFile, mkdir, remove, rename, symlink } from './ops.ts'
 import type { UnixfsTree } from './tree.ts'
 
 export type Changing = (op: string, path: string, opts: CallOptions | undefined, fn: () => Promise<void>) => Promise<void>
@@ -39,6 +41,32 @@ export interface TreeWritesOptions {
 
 export type TreeWrites = Required<Pick<Backend, 'mkdir' | 'rmdir' | 'unlink' | 'rename' | 'symlink' | 'chmod' | 'put'>> & Pick<Backend, 'utimens'>
 
+/** chmod's change of a node: ENOTSUP on a symlink (Linux has no lchmod; the kernel follows links before chmod). */
+export function modeChange(mode: number): (node: TreeNode) => MetaChange {
+  return (node) => {
+    if (node.kind === 'symlink') throw errno('ENOTSUP')
+    return { mode: mode & 0o7777 }
+  }
+}
+
+/**
+ * utimens: the mtime to the nanosecond through `change`. UnixFS has no atime, so an atime alone
+ * changes nothing, once `exists` has checked the path.
+ */
+export async function setTimes(times: TimeUpdate, change: (c: (node: TreeNode) => MetaChange) => Promise<void>, exists: () => Promise<unknown>): Promise<void> {
+  const mtimeNs = times.mtimeNs
+  if (mtimeNs === undefined) await exists()
+  else await change(() => ({ mtime: toMtime(mtimeNs) }))
+}
+
+/** Stores a file whose node `content` makes (ops.ts linkFile) at `path`, as one change; the mount root is EISDIR. */
+export function storeFile(tree: UnixfsTree, changing: Changing, path: string, meta: PutMeta, content: (mtime: Mtime | undefined) => Promise<{ cid: CID; bytes: number }>, opts: CallOptions | undefined): Promise<void> {
+  return changing('put', path, opts, async () => {
+    if (path === '/') throw errno('EISDIR')
+    await linkFile(tree, path, meta, content, opts ?? {})
+  })
+}
+
 export function treeWrites(o: TreeWritesOptions): TreeWrites {
   const { tree, changing } = o
   const meta = o.meta ?? ((path, change, opts) => changeMeta(tree, path, change, opts ?? {}))
@@ -55,31 +83,15 @@ export function treeWrites(o: TreeWritesOptions): TreeWrites {
 
     symlink: (target, path, opts) => changing('symlink', path, opts, () => symlink(tree, target, path, opts ?? {})),
 
-    /** chmod on a symlink is ENOTSUP (Linux has no lchmod; the kernel follows links before chmod). */
-    chmod: (path, mode, opts) =>
-      changing('chmod', path, opts, () =>
-        meta(path, (node) => {
-          if (node.kind === 'symlink') throw errno('ENOTSUP')
-          return { mode: mode & 0o7777 }
-        }, opts),
-      ),
+    chmod: (path, mode, opts) => changing('chmod', path, opts, () => meta(path, modeChange(mode), opts)),
 
-    /** mtime to the nanosecond; UnixFS has no atime, so an atime alone changes nothing (after checking the path). */
     ...(tree.ctx.settings.preserveMtime
       ? {
-          utimens: (path: string, times: { atimeNs?: bigint; mtimeNs?: bigint }, opts?: CallOptions) =>
-            changing('utimens', path, opts, async () => {
-              const mtimeNs = times.mtimeNs
-              if (mtimeNs !== undefined) await meta(path, () => ({ mtime: toMtime(mtimeNs) }), opts)
-              else await o.nodeAt(path, opts)
-            }),
+          utimens: (path: string, times: TimeUpdate, opts?: CallOptions) =>
+            changing('utimens', path, opts, () => setTimes(times, (change) => meta(path, change, opts), () => o.nodeAt(path, opts))),
         }
       : {}),
 
-    put: (path, source, opts) =>
-      changing('put', path, opts, async () => {
-        if (path === '/') throw errno('EISDIR')
-        await putFile(tree, o.importer, path, source, opts ?? {})
-      }),
+    put: (path, source, opts) => storeFile(tree, changing, path, source, (mtime) => importFile(tree.ctx.settings, o.importer, path, source, mtime, opts ?? {}), opts),
   }
 }

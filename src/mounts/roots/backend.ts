@@ -19,7 +19,7 @@
 import { unixfs as heliaUnixfs } from '@helia/unixfs'
 import type { Mtime } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
-import type { Backend, CallOptions, DirEntry, PutSource, Stat } from '../../vfs/backend.ts'
+import type { Backend, CallOptions, DirEntry, PutSource, Stat, TimeUpdate } from '../../vfs/backend.ts'
 import { nowNs, S_IFDIR } from '../../vfs/backend.ts'
 import { type BlockStore, cachedBlocks, Lru } from '../ipfs/cache.ts'
 import { type EditContext, type MetaChange, makeDir, makeSymlink, setEntry, setMeta } from '../ipfs/dir-edit.ts'
@@ -31,6 +31,7 @@ import { changeMeta, mkdir, putFile, remove, rename as renameIn, symlink } from 
 import { mapLimit } from '../ipfs/read-side.ts'
 import { openFileReader } from '../ipfs/reader.ts'
 import { splitPath, UnixfsTree } from '../ipfs/tree.ts'
+import { modeChange, setTimes } from '../ipfs/tree-writes.ts'
 import { KeyedLock, type RootEntry, type RootStore } from './store.ts'
 
 export const CID_XATTR = 'user.ipfs.cid'
@@ -307,22 +308,12 @@ export function createRootsBackend(components: RootsBackendComponents, init: Roo
         return new TextDecoder().decode(node.unixfs?.data ?? new Uint8Array(0))
       }),
 
-    chmod: (path, mode, opts) =>
-      boundary('chmod', path, opts, () =>
-        changeMetaAt(path, (node) => {
-          if (node.kind === 'symlink') throw errno('ENOTSUP')
-          return { mode: mode & 0o7777 }
-        }, opts),
-      ),
+    chmod: (path, mode, opts) => boundary('chmod', path, opts, () => changeMetaAt(path, modeChange(mode), opts)),
 
     ...(preserveMtime
       ? {
-          utimens: (path: string, times: { atimeNs?: bigint; mtimeNs?: bigint }, opts?: CallOptions) =>
-            boundary('utimens', path, opts, async () => {
-              const mtimeNs = times.mtimeNs
-              if (mtimeNs === undefined) await resolve(path, opts)
-              else await changeMetaAt(path, () => ({ mtime: toMtime(mtimeNs) }), opts)
-            }),
+          utimens: (path: string, times: TimeUpdate, opts?: CallOptions) =>
+            boundary('utimens', path, opts, () => setTimes(times, (change) => changeMetaAt(path, change, opts), () => resolve(path, opts))),
         }
       : {}),
 
